@@ -1,0 +1,19 @@
+/* libosx: definitions shared by every public header. */
+#ifndef OSX_COMMON_H
+#define OSX_COMMON_H
+
+#if defined(__GNUC__) || defined(__clang__)
+#define OSX_API __attribute__((visibility("default")))
+#else
+#define OSX_API
+#endif
+
+#ifdef __cplusplus
+#define OSX_BEGIN_DECLS extern "C" {
+#define OSX_END_DECLS }
+#else
+#define OSX_BEGIN_DECLS
+#define OSX_END_DECLS
+#endif
+
+#endif

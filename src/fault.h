@@ -1,0 +1,67 @@
+/*
+ * Fault injection for the syscall shim.  Compiled into the instrumented copy
+ * of the library that tests link (OSX_FAULT_INJECTION defined); the installed
+ * library has no hook and no cost.  Not thread-safe: tests drive it from one
+ * thread.  A child created with CLONE_VM|CLONE_VFORK shares these counters
+ * (the parent is suspended meanwhile), so a test can also fail a call the
+ * spawn child makes, such as its execve.
+ */
+#ifndef OSX_FAULT_H
+#define OSX_FAULT_H
+
+#include <stddef.h>
+
+/* Every call that goes through the shim.  Counted and injectable by name. */
+#define OSX__SYSCALLS(X)                                                     \
+	/* fd */                                                              \
+	X(openat) X(close) X(read) X(write) X(pread) X(pwrite) X(readv)       \
+	X(writev) X(lseek) X(fstat) X(fstatat) X(fsync) X(fdatasync)          \
+	X(ftruncate) X(fcntl) X(flock) X(pipe2) X(dup2) X(dup3)               \
+	X(copy_file_range) X(sendfile) X(getrandom) X(sched_getaffinity)      \
+	X(fchmod) X(fchown) X(umask) X(poll)                                  \
+	/* processes */                                                       \
+	X(fork) X(clone) X(clone3) X(execve) X(wait4) X(waitid) X(kill)       \
+	X(pidfd_open) X(pidfd_send_signal) X(close_range) X(chdir) X(fchdir)  \
+	X(setsid) X(setpgid) X(sigprocmask) X(sigaction)                      \
+	/* directories */                                                     \
+	X(getdents64) X(mkdirat) X(unlinkat) X(renameat2) X(linkat)           \
+	X(symlinkat) X(readlinkat)                                            \
+	/* environment */                                                     \
+	X(setenv) X(unsetenv) X(getpwnam_r) X(getpwuid_r)                     \
+	/* memory */                                                          \
+	X(malloc) X(calloc) X(realloc)
+
+enum osx__sys {
+#define OSX__SYS_ENUM(name) OSX__SYS_##name,
+	OSX__SYSCALLS(OSX__SYS_ENUM)
+#undef OSX__SYS_ENUM
+	OSX__SYS_COUNT
+};
+
+/* Every attempt longer than this is never failed: "fail forever". */
+#define OSX__FAULT_ALWAYS ((unsigned long)-1)
+
+#ifdef OSX_FAULT_INJECTION
+
+/* The hook the shim calls before each attempt: counts it, and returns 0
+ * (make the real call) or the errno to fake. */
+int osx__fault_hit(enum osx__sys sys);
+/* The byte count the shim may transfer in this attempt. */
+size_t osx__fault_cap_len(enum osx__sys sys, size_t len);
+
+/* Test API.  Every EINTR retry is an attempt of its own. */
+void osx__fault_reset(void);
+/* The nth .. (nth+times-1)th attempts of sys from now (nth = 1: the next
+ * one) fail with error; times may be OSX__FAULT_ALWAYS.  Up to 16 rules at
+ * once; returns -1 when full.  Rules and counts last until the reset. */
+int osx__fault_fail(enum osx__sys sys, unsigned long nth, unsigned long times, int error);
+/* From now on every call of sys transfers at most max bytes (0: no cap). */
+void osx__fault_cap(enum osx__sys sys, size_t max);
+/* Attempts of sys since the last reset. */
+unsigned long osx__fault_count(enum osx__sys sys);
+/* Attempts of every syscall since the last reset. */
+unsigned long osx__fault_total(void);
+const char *osx__sys_name(enum osx__sys sys);
+
+#endif
+#endif

@@ -1,0 +1,572 @@
+/* THE syscall shim: the only file of libosx that calls libc's syscall
+ * wrappers or syscall(2).  See shim.h for the return and EINTR contract. */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/sendfile.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+#ifdef OSX_FAULT_INJECTION
+/* One attempt: fake the failure a test armed, else make the real call. */
+static int inject(enum osx__sys sys)
+{
+	int e = osx__fault_hit(sys);
+
+	if (e)
+		errno = e;
+	return e;
+}
+#define TRY(name, call) (inject(OSX__SYS_##name) ? -1 : (call))
+#define CAP(name, len) osx__fault_cap_len(OSX__SYS_##name, (len))
+#else
+#define TRY(name, call) (call)
+#define CAP(name, len) (len)
+#endif
+
+/* Retry an attempt while it fails with EINTR.  Safe for the calls used
+ * with it: an interrupted call had no effect and can simply be made again. */
+#define RETRY(r, name, call)                        \
+	do                                          \
+		(r) = TRY(name, call);              \
+	while ((r) == -1 && errno == EINTR)
+
+#define RESULT(r) ((r) == -1 ? -errno : (r))
+
+/* ---- fd I/O ---- */
+
+int osx__sys_openat(int dirfd, const char *path, int flags, mode_t mode)
+{
+	int r;
+
+	RETRY(r, openat, openat(dirfd, path, flags, mode));
+	return RESULT(r);
+}
+
+int osx__sys_close(int fd)
+{
+	int r;
+
+#ifdef OSX_FAULT_INJECTION
+	/* Linux frees the descriptor whatever close returns; a faked failure
+	 * must too, or the test would see a leak the real world never has. */
+	if (inject(OSX__SYS_close)) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		r = -1;
+	} else
+#endif
+		r = close(fd);
+	/* Never retried: the fd is already released, and retrying could close
+	 * a descriptor another thread has just been given. */
+	if (r == -1 && errno == EINTR)
+		return 0;
+	return RESULT(r);
+}
+
+ssize_t osx__sys_read(int fd, void *buf, size_t len)
+{
+	ssize_t r;
+
+	RETRY(r, read, read(fd, buf, CAP(read, len)));
+	return RESULT(r);
+}
+
+ssize_t osx__sys_write(int fd, const void *buf, size_t len)
+{
+	ssize_t r;
+
+	RETRY(r, write, write(fd, buf, CAP(write, len)));
+	return RESULT(r);
+}
+
+ssize_t osx__sys_pread(int fd, void *buf, size_t len, off_t off)
+{
+	ssize_t r;
+
+	RETRY(r, pread, pread(fd, buf, CAP(pread, len), off));
+	return RESULT(r);
+}
+
+ssize_t osx__sys_pwrite(int fd, const void *buf, size_t len, off_t off)
+{
+	ssize_t r;
+
+	RETRY(r, pwrite, pwrite(fd, buf, CAP(pwrite, len), off));
+	return RESULT(r);
+}
+
+#ifdef OSX_FAULT_INJECTION
+/* Copy iov into tmp, trimmed to the byte cap armed for sys. */
+static int cap_iov(enum osx__sys sys, const struct iovec *iov, int n,
+		   struct iovec tmp[IOV_MAX])
+{
+	size_t total = 0, cap;
+	int i;
+
+	for (i = 0; i < n && i < IOV_MAX; i++)
+		total += iov[i].iov_len;
+	cap = osx__fault_cap_len(sys, total);
+	for (i = 0; i < n && i < IOV_MAX; i++) {
+		tmp[i] = iov[i];
+		if (tmp[i].iov_len >= cap) {
+			tmp[i].iov_len = cap;
+			return i + 1;
+		}
+		cap -= tmp[i].iov_len;
+	}
+	return n;
+}
+#define IOV(name, iov, n) struct iovec tmp_[IOV_MAX]; n = cap_iov(OSX__SYS_##name, iov, n, tmp_); iov = tmp_
+#else
+#define IOV(name, iov, n) (void)0
+#endif
+
+ssize_t osx__sys_readv(int fd, const struct iovec *iov, int iovcnt)
+{
+	ssize_t r;
+
+	IOV(readv, iov, iovcnt);
+	RETRY(r, readv, readv(fd, iov, iovcnt));
+	return RESULT(r);
+}
+
+ssize_t osx__sys_writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	ssize_t r;
+
+	IOV(writev, iov, iovcnt);
+	RETRY(r, writev, writev(fd, iov, iovcnt));
+	return RESULT(r);
+}
+
+off_t osx__sys_lseek(int fd, off_t off, int whence)
+{
+	off_t r = TRY(lseek, lseek(fd, off, whence));
+
+	return RESULT(r);
+}
+
+int osx__sys_fstat(int fd, struct stat *st)
+{
+	int r;
+
+	RETRY(r, fstat, fstat(fd, st));
+	return RESULT(r);
+}
+
+int osx__sys_fstatat(int dirfd, const char *path, struct stat *st, int flags)
+{
+	int r;
+
+	RETRY(r, fstatat, fstatat(dirfd, path, st, flags));
+	return RESULT(r);
+}
+
+int osx__sys_fsync(int fd)
+{
+	int r;
+
+	RETRY(r, fsync, fsync(fd));
+	return RESULT(r);
+}
+
+int osx__sys_fdatasync(int fd)
+{
+	int r;
+
+	RETRY(r, fdatasync, fdatasync(fd));
+	return RESULT(r);
+}
+
+int osx__sys_ftruncate(int fd, off_t len)
+{
+	int r;
+
+	RETRY(r, ftruncate, ftruncate(fd, len));
+	return RESULT(r);
+}
+
+int osx__sys_fcntl(int fd, int cmd, long arg)
+{
+	int r = TRY(fcntl, fcntl(fd, cmd, arg));
+
+	return RESULT(r);
+}
+
+int osx__sys_fcntl_lock(int fd, int cmd, struct flock *lock)
+{
+	int r;
+
+	/* A wait for a lock interrupted by a signal is simply waited again. */
+	RETRY(r, fcntl, fcntl(fd, cmd, lock));
+	return RESULT(r);
+}
+
+int osx__sys_flock(int fd, int op)
+{
+	int r;
+
+	RETRY(r, flock, flock(fd, op));
+	return RESULT(r);
+}
+
+int osx__sys_pipe2(int fds[2], int flags)
+{
+	int r = TRY(pipe2, pipe2(fds, flags));
+
+	return RESULT(r);
+}
+
+int osx__sys_dup2(int oldfd, int newfd)
+{
+	int r;
+
+	/* Linux dup2 can fail with EBUSY racing an open(); EINTR only if the
+	 * close of newfd was interrupted, after which newfd is free: retry. */
+	RETRY(r, dup2, dup2(oldfd, newfd));
+	return RESULT(r);
+}
+
+int osx__sys_dup3(int oldfd, int newfd, int flags)
+{
+	int r;
+
+	RETRY(r, dup3, dup3(oldfd, newfd, flags));
+	return RESULT(r);
+}
+
+ssize_t osx__sys_copy_file_range(int in, off_t *in_off, int out, off_t *out_off,
+				 size_t len, unsigned flags)
+{
+	ssize_t r;
+
+	RETRY(r, copy_file_range,
+	      copy_file_range(in, in_off, out, out_off, CAP(copy_file_range, len), flags));
+	return RESULT(r);
+}
+
+ssize_t osx__sys_sendfile(int out, int in, off_t *off, size_t len)
+{
+	ssize_t r;
+
+	RETRY(r, sendfile, sendfile(out, in, off, CAP(sendfile, len)));
+	return RESULT(r);
+}
+
+ssize_t osx__sys_getrandom(void *buf, size_t len, unsigned flags)
+{
+	ssize_t r;
+
+	RETRY(r, getrandom, getrandom(buf, CAP(getrandom, len), flags));
+	return RESULT(r);
+}
+
+int osx__sys_sched_getaffinity(pid_t pid, size_t size, cpu_set_t *set)
+{
+	int r = TRY(sched_getaffinity, sched_getaffinity(pid, size, set));
+
+	return RESULT(r);
+}
+
+int osx__sys_fchmod(int fd, mode_t mode)
+{
+	int r;
+
+	RETRY(r, fchmod, fchmod(fd, mode));
+	return RESULT(r);
+}
+
+int osx__sys_fchown(int fd, uid_t uid, gid_t gid)
+{
+	int r;
+
+	RETRY(r, fchown, fchown(fd, uid, gid));
+	return RESULT(r);
+}
+
+mode_t osx__sys_umask(mode_t mask)
+{
+#ifdef OSX_FAULT_INJECTION
+	osx__fault_hit(OSX__SYS_umask); /* cannot fail: counted only */
+#endif
+	return umask(mask);
+}
+
+int osx__sys_poll(struct pollfd *fds, nfds_t n, int timeout_ms)
+{
+	/* Not retried here: the caller owns the deadline and must shorten the
+	 * timeout before calling again. */
+	int r = TRY(poll, poll(fds, n, timeout_ms));
+
+	return RESULT(r);
+}
+
+/* ---- processes ---- */
+
+pid_t osx__sys_fork(void)
+{
+	pid_t r = TRY(fork, fork());
+
+	return RESULT(r);
+}
+
+int osx__sys_execve(const char *path, char *const argv[], char *const envp[])
+{
+	int r = TRY(execve, execve(path, argv, envp));
+
+	return RESULT(r);
+}
+
+pid_t osx__sys_wait4(pid_t pid, int *status, int options, struct rusage *ru)
+{
+	pid_t r;
+
+	RETRY(r, wait4, wait4(pid, status, options, ru));
+	return RESULT(r);
+}
+
+int osx__sys_waitid(idtype_t type, id_t id, siginfo_t *info, int options)
+{
+	int r;
+
+	RETRY(r, waitid, waitid(type, id, info, options));
+	return RESULT(r);
+}
+
+int osx__sys_kill(pid_t pid, int sig)
+{
+	int r = TRY(kill, kill(pid, sig));
+
+	return RESULT(r);
+}
+
+pid_t osx__sys_getpid(void)
+{
+	return getpid();
+}
+
+pid_t osx__sys_getppid(void)
+{
+	return getppid();
+}
+
+_Noreturn void osx__sys_exit(int status)
+{
+	_exit(status);
+}
+
+int osx__sys_pidfd_open(pid_t pid, unsigned flags)
+{
+	int r = (int)TRY(pidfd_open, syscall(SYS_pidfd_open, pid, flags));
+
+	return RESULT(r);
+}
+
+int osx__sys_pidfd_send_signal(int pidfd, int sig, siginfo_t *info, unsigned flags)
+{
+	int r = (int)TRY(pidfd_send_signal,
+			 syscall(SYS_pidfd_send_signal, pidfd, sig, info, flags));
+
+	return RESULT(r);
+}
+
+int osx__sys_close_range(unsigned first, unsigned last, unsigned flags)
+{
+	int r = (int)TRY(close_range, syscall(SYS_close_range, first, last, flags));
+
+	return RESULT(r);
+}
+
+int osx__sys_chdir(const char *path)
+{
+	int r;
+
+	RETRY(r, chdir, chdir(path));
+	return RESULT(r);
+}
+
+int osx__sys_fchdir(int fd)
+{
+	int r;
+
+	RETRY(r, fchdir, fchdir(fd));
+	return RESULT(r);
+}
+
+pid_t osx__sys_setsid(void)
+{
+	pid_t r = TRY(setsid, setsid());
+
+	return RESULT(r);
+}
+
+int osx__sys_setpgid(pid_t pid, pid_t pgid)
+{
+	int r = TRY(setpgid, setpgid(pid, pgid));
+
+	return RESULT(r);
+}
+
+int osx__sys_sigprocmask(int how, const sigset_t *set, sigset_t *old)
+{
+	int e;
+
+#ifdef OSX_FAULT_INJECTION
+	if (inject(OSX__SYS_sigprocmask))
+		return -errno;
+#endif
+	/* pthread_sigmask returns the error instead of setting errno. */
+	e = pthread_sigmask(how, set, old);
+	return -e;
+}
+
+int osx__sys_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	int r = TRY(sigaction, sigaction(sig, act, old));
+
+	return RESULT(r);
+}
+
+/* ---- directories and names ---- */
+
+ssize_t osx__sys_getdents64(int fd, void *buf, size_t len)
+{
+	ssize_t r;
+
+	RETRY(r, getdents64, getdents64(fd, buf, len));
+	return RESULT(r);
+}
+
+int osx__sys_mkdirat(int dirfd, const char *path, mode_t mode)
+{
+	int r;
+
+	RETRY(r, mkdirat, mkdirat(dirfd, path, mode));
+	return RESULT(r);
+}
+
+int osx__sys_unlinkat(int dirfd, const char *path, int flags)
+{
+	int r;
+
+	RETRY(r, unlinkat, unlinkat(dirfd, path, flags));
+	return RESULT(r);
+}
+
+int osx__sys_renameat2(int olddir, const char *old, int newdir, const char *new_,
+		       unsigned flags)
+{
+	int r;
+
+	RETRY(r, renameat2, renameat2(olddir, old, newdir, new_, flags));
+	return RESULT(r);
+}
+
+int osx__sys_linkat(int olddir, const char *old, int newdir, const char *new_, int flags)
+{
+	int r;
+
+	RETRY(r, linkat, linkat(olddir, old, newdir, new_, flags));
+	return RESULT(r);
+}
+
+int osx__sys_symlinkat(const char *target, int dirfd, const char *path)
+{
+	int r;
+
+	RETRY(r, symlinkat, symlinkat(target, dirfd, path));
+	return RESULT(r);
+}
+
+ssize_t osx__sys_readlinkat(int dirfd, const char *path, char *buf, size_t len)
+{
+	ssize_t r;
+
+	RETRY(r, readlinkat, readlinkat(dirfd, path, buf, len));
+	return RESULT(r);
+}
+
+/* ---- environment and users ---- */
+
+int osx__sys_setenv(const char *name, const char *value, int overwrite)
+{
+	int r = TRY(setenv, setenv(name, value, overwrite));
+
+	return RESULT(r);
+}
+
+int osx__sys_unsetenv(const char *name)
+{
+	int r = TRY(unsetenv, unsetenv(name));
+
+	return RESULT(r);
+}
+
+int osx__sys_getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t len,
+			struct passwd **res)
+{
+	int e;
+
+#ifdef OSX_FAULT_INJECTION
+	if (inject(OSX__SYS_getpwnam_r)) {
+		*res = NULL;
+		return -errno;
+	}
+#endif
+	/* Returns the error itself; "not found" is success with *res NULL. */
+	e = getpwnam_r(name, pw, buf, len, res);
+	return -e;
+}
+
+int osx__sys_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t len,
+			struct passwd **res)
+{
+	int e;
+
+#ifdef OSX_FAULT_INJECTION
+	if (inject(OSX__SYS_getpwuid_r)) {
+		*res = NULL;
+		return -errno;
+	}
+#endif
+	e = getpwuid_r(uid, pw, buf, len, res);
+	return -e;
+}
+
+/* ---- memory ---- */
+
+void *osx__malloc(size_t len)
+{
+#ifdef OSX_FAULT_INJECTION
+	if (inject(OSX__SYS_malloc))
+		return NULL;
+#endif
+	return malloc(len);
+}
+
+void *osx__calloc(size_t n, size_t len)
+{
+#ifdef OSX_FAULT_INJECTION
+	if (inject(OSX__SYS_calloc))
+		return NULL;
+#endif
+	return calloc(n, len);
+}
+
+void *osx__realloc(void *p, size_t len)
+{
+#ifdef OSX_FAULT_INJECTION
+	if (inject(OSX__SYS_realloc))
+		return NULL;
+#endif
+	return realloc(p, len);
+}

@@ -1,0 +1,103 @@
+/*
+ * THE syscall shim: every call libosx makes to the system goes through one
+ * of these.  Each returns what the libc call returns on success and -errno
+ * on failure (NULL for the allocators), never leaving the caller to read
+ * errno, so cleanup on an error path cannot clobber the code it reports.
+ *
+ * EINTR is retried where PEP 475 says retrying is correct: the call has had
+ * no effect yet and is restartable.  Not retried: close (on Linux the fd is
+ * gone whatever it returns, so EINTR means success), poll (the caller must
+ * recompute its timeout), and the process-creation calls.
+ */
+#ifndef OSX_SHIM_H
+#define OSX_SHIM_H
+
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+
+#include "fault.h"
+
+/* fd I/O */
+int osx__sys_openat(int dirfd, const char *path, int flags, mode_t mode);
+int osx__sys_close(int fd);
+ssize_t osx__sys_read(int fd, void *buf, size_t len);
+ssize_t osx__sys_write(int fd, const void *buf, size_t len);
+ssize_t osx__sys_pread(int fd, void *buf, size_t len, off_t off);
+ssize_t osx__sys_pwrite(int fd, const void *buf, size_t len, off_t off);
+ssize_t osx__sys_readv(int fd, const struct iovec *iov, int iovcnt);
+ssize_t osx__sys_writev(int fd, const struct iovec *iov, int iovcnt);
+off_t osx__sys_lseek(int fd, off_t off, int whence);
+int osx__sys_fstat(int fd, struct stat *st);
+int osx__sys_fstatat(int dirfd, const char *path, struct stat *st, int flags);
+int osx__sys_fsync(int fd);
+int osx__sys_fdatasync(int fd);
+int osx__sys_ftruncate(int fd, off_t len);
+int osx__sys_fcntl(int fd, int cmd, long arg);
+/* fcntl with a struct flock argument (F_OFD_SETLK(W), F_OFD_GETLK, ...). */
+int osx__sys_fcntl_lock(int fd, int cmd, struct flock *lock);
+int osx__sys_flock(int fd, int op);
+int osx__sys_pipe2(int fds[2], int flags);
+int osx__sys_dup2(int oldfd, int newfd);
+int osx__sys_dup3(int oldfd, int newfd, int flags);
+ssize_t osx__sys_copy_file_range(int in, off_t *in_off, int out, off_t *out_off,
+				 size_t len, unsigned flags);
+ssize_t osx__sys_sendfile(int out, int in, off_t *off, size_t len);
+ssize_t osx__sys_getrandom(void *buf, size_t len, unsigned flags);
+int osx__sys_sched_getaffinity(pid_t pid, size_t size, cpu_set_t *set);
+int osx__sys_fchmod(int fd, mode_t mode);
+int osx__sys_fchown(int fd, uid_t uid, gid_t gid);
+mode_t osx__sys_umask(mode_t mask);
+int osx__sys_poll(struct pollfd *fds, nfds_t n, int timeout_ms);
+
+/* processes */
+pid_t osx__sys_fork(void);
+int osx__sys_execve(const char *path, char *const argv[], char *const envp[]);
+pid_t osx__sys_wait4(pid_t pid, int *status, int options, struct rusage *ru);
+int osx__sys_waitid(idtype_t type, id_t id, siginfo_t *info, int options);
+int osx__sys_kill(pid_t pid, int sig);
+pid_t osx__sys_getpid(void);
+pid_t osx__sys_getppid(void);
+_Noreturn void osx__sys_exit(int status);
+int osx__sys_pidfd_open(pid_t pid, unsigned flags);
+int osx__sys_pidfd_send_signal(int pidfd, int sig, siginfo_t *info, unsigned flags);
+int osx__sys_close_range(unsigned first, unsigned last, unsigned flags);
+int osx__sys_chdir(const char *path);
+int osx__sys_fchdir(int fd);
+pid_t osx__sys_setsid(void);
+int osx__sys_setpgid(pid_t pid, pid_t pgid);
+int osx__sys_sigprocmask(int how, const sigset_t *set, sigset_t *old);
+int osx__sys_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+
+/* directories and names */
+ssize_t osx__sys_getdents64(int fd, void *buf, size_t len);
+int osx__sys_mkdirat(int dirfd, const char *path, mode_t mode);
+int osx__sys_unlinkat(int dirfd, const char *path, int flags);
+int osx__sys_renameat2(int olddir, const char *old, int newdir, const char *new_,
+		       unsigned flags);
+int osx__sys_linkat(int olddir, const char *old, int newdir, const char *new_, int flags);
+int osx__sys_symlinkat(const char *target, int dirfd, const char *path);
+ssize_t osx__sys_readlinkat(int dirfd, const char *path, char *buf, size_t len);
+
+/* environment and users (libc calls that can fail, so tests can fail them) */
+int osx__sys_setenv(const char *name, const char *value, int overwrite);
+int osx__sys_unsetenv(const char *name);
+int osx__sys_getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t len,
+			struct passwd **res);
+int osx__sys_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t len,
+			struct passwd **res);
+
+/* memory: NULL on failure (ENOMEM) */
+void *osx__malloc(size_t len);
+void *osx__calloc(size_t n, size_t len);
+void *osx__realloc(void *p, size_t len);
+
+#endif

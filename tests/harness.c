@@ -1,0 +1,246 @@
+/* Test harness: leak checks, temp dirs, fault-injection sweeps.  Test code
+ * may call libc directly; only the library is bound to the shim. */
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static osx_fdset fds_at_start;
+static char tmpdir[256];
+
+void osx_fdset_take(osx_fdset *set)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int self;
+
+	memset(set, 0, sizeof(*set));
+	assert_non_null(d);
+	self = dirfd(d);
+	while ((e = readdir(d))) {
+		char *end;
+		long fd = strtol(e->d_name, &end, 10);
+		if (*end || end == e->d_name || fd == self)
+			continue;
+		if (fd >= (long)(8 * sizeof(set->bits)))
+			set->over++; /* valgrind keeps its own fds up there */
+		else
+			set->bits[fd / (8 * sizeof(long))] |= 1UL << (fd % (8 * sizeof(long)));
+	}
+	closedir(d);
+}
+
+void osx_fdset_assert_same(const osx_fdset *before, const char *where)
+{
+	osx_fdset now;
+	size_t i;
+
+	osx_fdset_take(&now);
+	for (i = 0; i < 8 * sizeof(now.bits); i++) {
+		unsigned long bit = 1UL << (i % (8 * sizeof(long)));
+		size_t w = i / (8 * sizeof(long));
+		if ((now.bits[w] & bit) && !(before->bits[w] & bit)) {
+			char link[64], target[256] = "?";
+			ssize_t n;
+			snprintf(link, sizeof(link), "/proc/self/fd/%zu", i);
+			n = readlink(link, target, sizeof(target) - 1);
+			if (n >= 0)
+				target[n] = '\0';
+			close((int)i); /* so one leak is not blamed on every later test */
+			fail_msg("%s: fd %zu leaked (%s)", where, i, target);
+		}
+	}
+	if (now.over > before->over)
+		fail_msg("%s: an fd above 1023 leaked", where);
+}
+
+/* Kill and reap every child still alive; returns how many there were.
+ * Children are found by their parent pid in /proc, since waitpid cannot
+ * list live ones. */
+static int kill_live_children(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		char path[64], buf[512], *p;
+		long pid = strtol(e->d_name, &p, 10), ppid;
+		FILE *f;
+		if (*p || pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+		if (!(f = fopen(path, "re")))
+			continue;
+		p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+		fclose(f);
+		/* "pid (comm) state ppid ...": comm may hold spaces and ')'. */
+		if (p && sscanf(p + 1, " %*c %ld", &ppid) == 1 && ppid == getpid()) {
+			kill((pid_t)pid, SIGKILL);
+			waitpid((pid_t)pid, NULL, 0);
+			n++;
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+void osx_assert_no_children(const char *where)
+{
+	int left = 0;
+
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		left++; /* zombies nobody reaped */
+	left += kill_live_children();
+	if (left)
+		fail_msg("%s: %d child process(es) left unreaped", where, left);
+}
+
+static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st, (void)ftw;
+	if (type == FTW_DP)
+		return rmdir(path);
+	return unlink(path);
+}
+
+/* Make every directory under path writable and searchable again, so a test
+ * that chmod-ed one to 0 does not stop the cleanup. */
+static int unlock_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)ftw;
+	if (type == FTW_D || type == FTW_DNR)
+		chmod(path, (st->st_mode & 07777) | 0700);
+	return 0;
+}
+
+const char *osx_test_tmpdir(void)
+{
+	const char *base = getenv("TMPDIR");
+
+	if (tmpdir[0])
+		return tmpdir;
+	snprintf(tmpdir, sizeof(tmpdir), "%s/osx-test-XXXXXX", base && *base ? base : "/tmp");
+	if (!mkdtemp(tmpdir))
+		fail_msg("mkdtemp %s: %s", tmpdir, strerror(errno));
+	return tmpdir;
+}
+
+const char *osx_test_path(int slot, const char *name)
+{
+	static char paths[4][4096];
+
+	assert_true(slot >= 0 && slot < 4);
+	snprintf(paths[slot], sizeof(paths[slot]), "%s/%s", osx_test_tmpdir(), name);
+	return paths[slot];
+}
+
+int osx_test_setup(void **state)
+{
+	(void)state;
+	osx__fault_reset();
+	osx_fdset_take(&fds_at_start);
+	return 0;
+}
+
+int osx_test_teardown(void **state)
+{
+	(void)state;
+	osx__fault_reset();
+	if (tmpdir[0]) {
+		nftw(tmpdir, unlock_entry, 16, FTW_PHYS);
+		nftw(tmpdir, rm_entry, 16, FTW_PHYS | FTW_DEPTH);
+		tmpdir[0] = '\0';
+	}
+	osx_assert_no_children("teardown");
+	osx_fdset_assert_same(&fds_at_start, "teardown");
+	return 0;
+}
+
+static int default_error(enum osx__sys sys)
+{
+	switch (sys) {
+	case OSX__SYS_malloc:
+	case OSX__SYS_calloc:
+	case OSX__SYS_realloc:
+	case OSX__SYS_setenv:
+		return ENOMEM;
+	default:
+		return EIO;
+	}
+}
+
+unsigned long osx_sweep_run(const struct osx_sweep *sw)
+{
+	unsigned long counts[OSX__SYS_COUNT], n, runs = 0;
+	struct osx_sweep_run r;
+	osx_fdset before;
+	char where[128];
+	int s;
+
+	/* Dry run: learn which calls the operation makes. */
+	if (sw->setup)
+		sw->setup(sw->ctx);
+	memset(&r, 0, sizeof(r));
+	osx_fdset_take(&before);
+	osx__fault_reset();
+	r.rc = sw->run(sw->ctx, &r.err);
+	for (s = 0; s < OSX__SYS_COUNT; s++)
+		counts[s] = osx__fault_count((enum osx__sys)s);
+	osx__fault_reset();
+	if (r.rc < 0)
+		fail_msg("sweep: the untouched run failed: errno %d in %s", r.err.code,
+			 r.err.call ? r.err.call : "?");
+	r.sys = OSX__SYS_COUNT; /* tells check() this was the dry run */
+	if (sw->check)
+		sw->check(sw->ctx, &r);
+	osx_fdset_assert_same(&before, "sweep dry run");
+
+	for (s = 0; s < OSX__SYS_COUNT; s++) {
+		if (sw->skip[s])
+			continue;
+		for (n = 1; n <= counts[s]; n++) {
+			memset(&r, 0, sizeof(r));
+			r.sys = (enum osx__sys)s;
+			r.nth = n;
+			r.injected = sw->error ? sw->error : default_error(r.sys);
+			snprintf(where, sizeof(where), "sweep: %s #%lu failing with errno %d",
+				 osx__sys_name(r.sys), n, r.injected);
+			if (sw->setup)
+				sw->setup(sw->ctx);
+			osx_fdset_take(&before);
+			osx__fault_reset();
+			osx__fault_fail(r.sys, n, 1, r.injected);
+			errno = 0;
+			r.rc = sw->run(sw->ctx, &r.err);
+			r.errno_after = errno;
+			osx__fault_reset();
+			if (r.rc < 0) {
+				if (r.err.code != r.errno_after)
+					fail_msg("%s: err.code %d but errno %d", where, r.err.code,
+						 r.errno_after);
+				if (!r.err.call)
+					fail_msg("%s: err.call not set", where);
+				if (!sw->any_error && r.err.code != r.injected)
+					fail_msg("%s: reported errno %d (%s)", where, r.err.code,
+						 r.err.call);
+			}
+			if (sw->check)
+				sw->check(sw->ctx, &r);
+			osx_assert_no_children(where);
+			osx_fdset_assert_same(&before, where);
+			runs++;
+		}
+	}
+	assert_true(runs > 0);
+	return runs;
+}
