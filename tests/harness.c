@@ -123,6 +123,13 @@ static int unlock_entry(const char *path, const struct stat *st, int type, struc
 	return 0;
 }
 
+int osx_test_under_valgrind(void)
+{
+	const char *v = getenv("OSX_TEST_UNDER_VALGRIND");
+
+	return v && *v == '1';
+}
+
 const char *osx_test_tmpdir(void)
 {
 	const char *base = getenv("TMPDIR");

@@ -33,6 +33,10 @@ const char *osx_test_tmpdir(void);
 /* tmpdir "/" name, in a static buffer of its own per call slot (0..3). */
 const char *osx_test_path(int slot, const char *name);
 
+/* True when running under `meson test --setup valgrind`: heavy tests
+ * (large transfers, deep trees, many rounds) scale themselves down. */
+int osx_test_under_valgrind(void);
+
 /* Number of open fds and a fingerprint of which (for leak checks inside a
  * test, e.g. around each run of a sweep). */
 typedef struct { unsigned long bits[1024 / (8 * sizeof(unsigned long))]; int over; } osx_fdset;
