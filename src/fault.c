@@ -7,9 +7,9 @@
 #define MAX_RULES 16
 
 struct rule {
-	enum osx__sys sys;
 	unsigned long first; /* first attempt (1-based) to fail */
 	unsigned long last;  /* last attempt to fail, inclusive */
+	enum osx__sys sys;
 	int error;
 };
 

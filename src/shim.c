@@ -125,7 +125,10 @@ static int cap_iov(enum osx__sys sys, const struct iovec *iov, int n,
 	}
 	return n;
 }
-#define IOV(name, iov, n) struct iovec tmp_[IOV_MAX]; n = cap_iov(OSX__SYS_##name, iov, n, tmp_); iov = tmp_
+#define IOV(name, iov, n)                                        \
+	struct iovec tmp_[IOV_MAX];                              \
+	(n) = cap_iov(OSX__SYS_##name, (iov), (n), tmp_);        \
+	(iov) = tmp_
 #else
 #define IOV(name, iov, n) (void)0
 #endif
