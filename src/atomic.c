@@ -243,14 +243,30 @@ out:
 	return 0;
 }
 
-/* The end of every writer: fsync (durable), name the O_TMPFILE inode,
- * close, rename over the target, fsync the directory (durable).  The temp
- * fd is closed before the rename so a write error that only close reports
- * (NFS) still leaves the target alone.  Returns 0 or -errno with *call set;
- * w is finished either way. */
+/* Close the temp fd; its own error is the caller's to report. */
+static int close_tmp(struct osx_atomic_writer *w)
+{
+	int fd = w->fd;
+
+	w->fd = -1;
+	return osx__sys_close(fd);
+}
+
+/*
+ * The end of every writer: fsync (durable), then
+ *   O_TMPFILE: linkat to a random name, rename over the target, close;
+ *   named temp: close, rename over the target;
+ * then fsync the directory (durable).  The O_TMPFILE fd stays open until
+ * after the rename so that a kill between linkat and rename, the only
+ * moment a named temp exists, is as short as the kernel allows.  The named
+ * temp is closed before its rename so that a write error only close
+ * reports (NFS) still leaves the target alone.  After the rename a failure
+ * is still reported, but the new content is in place and there is nothing
+ * to undo.  Returns 0 or -errno with *call set; w is finished either way.
+ */
 static int finish(struct osx_atomic_writer *w, const char **call)
 {
-	int r, fd;
+	int r, tmpfile = !w->named;
 
 	*call = "write";
 	r = -w->failed;
@@ -258,13 +274,11 @@ static int finish(struct osx_atomic_writer *w, const char **call)
 		*call = "fsync";
 		r = osx__sys_fsync(w->fd);
 	}
-	if (r == 0 && !w->named)
+	if (r == 0 && tmpfile)
 		r = link_tmpfile(w, call);
-	if (r == 0) {
-		fd = w->fd;
-		w->fd = -1;
+	if (r == 0 && !tmpfile) {
 		*call = "close";
-		r = osx__sys_close(fd);
+		r = close_tmp(w);
 	}
 	if (r == 0) {
 		*call = "renameat2";
@@ -272,15 +286,16 @@ static int finish(struct osx_atomic_writer *w, const char **call)
 	}
 	if (r == 0) {
 		w->named = 0; /* the temp's name is now the target's */
-		/* After the rename a failed fsync is still reported (the new
-		 * content is not known to be on disk) but there is nothing to
-		 * undo. */
-		if (w->flags & OSX_ATOMIC_DURABLE) {
-			*call = "fsync";
-			r = osx__sys_fsync(w->dirfd);
+		if (tmpfile) {
+			*call = "close";
+			r = close_tmp(w);
 		}
 	}
-	/* On success the dir fd's close result is ignored with the rest of
+	if (r == 0 && (w->flags & OSX_ATOMIC_DURABLE)) {
+		*call = "fsync";
+		r = osx__sys_fsync(w->dirfd);
+	}
+	/* The directory fd's close result is ignored with the rest of
 	 * discard: a read-only directory fd holds no data to lose. */
 	discard(w);
 	return r;
