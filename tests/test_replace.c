@@ -900,10 +900,19 @@ static void crash_test(void **state)
 
 /* ---- the example ---- */
 
+/* Run a shell command line, built from printf-style arguments. */
+static int shell(const char *fmt, const char *a, const char *b)
+{
+	char cmd[9000];
+
+	snprintf(cmd, sizeof(cmd), fmt, a ? a : "", b ? b : "");
+	return system(cmd);
+}
+
 static void example_tool(void **state)
 {
 	const char *t = osx_test_path(0, "target"), *dir = getenv("OSX_EXAMPLES");
-	char cmd[8192];
+	char cmd[8192], line[8192];
 	FILE *p;
 
 	(void)state;
@@ -911,24 +920,25 @@ static void example_tool(void **state)
 		skip(); /* built with -Dexamples=disabled */
 		return;
 	}
-	snprintf(cmd, sizeof(cmd), "umask 022; printf 'from stdin' | %s/osx-atomic-write --durable --mode 600 '%s'",
-		 dir, t);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(shell("umask 022; printf 'from stdin' | "
+			       "%s/osx-atomic-write --durable --mode 600 '%s'", dir, t), 0);
 	assert_content(t, "from stdin");
 	assert_int_equal(mode_of(t) & 07777, 0600);
 	assert_int_equal(chmod(t, 0640), 0);
-	snprintf(cmd, sizeof(cmd), "printf 'again' | %s/osx-atomic-write '%s'", dir, t);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(shell("printf 'again' | %s/osx-atomic-write '%s'", dir, t), 0);
 	assert_content(t, "again");
 	assert_int_equal(mode_of(t) & 07777, 0640); /* kept */
-	snprintf(cmd, sizeof(cmd), "%s/osx-atomic-write '%s/no/such' </dev/null 2>&1",
-		 dir, osx_test_tmpdir());
+	assert_int_equal(WEXITSTATUS(shell("%s/osx-atomic-write --mode 9 '%s' </dev/null 2>/dev/null",
+					   dir, t)), 2);
+	snprintf(cmd, sizeof(cmd), "%s/osx-atomic-write '%s/no/such' </dev/null 2>&1", dir,
+		 osx_test_tmpdir());
 	p = popen(cmd, "r");
 	assert_non_null(p);
-	assert_non_null(fgets(cmd, sizeof(cmd), p));
+	assert_non_null(fgets(line, sizeof(line), p));
 	assert_int_equal(WEXITSTATUS(pclose(p)), 1);
-	assert_non_null(strstr(cmd, "[Errno 2] No such file or directory: '"));
-	assert_non_null(strstr(cmd, "/no/such'"));
+	assert_non_null(strstr(line, "[Errno 2] No such file or directory: '"));
+	assert_non_null(strstr(line, "/no/such'"));
+	assert_content(t, "again");
 	assert_only(only_target);
 }
 

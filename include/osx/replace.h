@@ -59,9 +59,10 @@ typedef struct osx_atomic_options {
  * The temp file lives in path's directory (O_TMPFILE where allowed, else a
  * random name created O_EXCL) and is removed on every failure.  opts may be
  * NULL (not durable, mode 0666 & ~umask).  Returns 0 or -1.
- * With OSX_ATOMIC_DURABLE, a failure of the final directory fsync returns
- * -1 (call "fsync") although the new content is in place: it is just not
- * known to be on disk.
+ * Two failures come after the rename: the directory fsync (durable) and
+ * the O_TMPFILE temp's close.  They return -1 (call "fsync" / "close")
+ * although the new content is in place: it is just not confirmed.
+ * See docs/replace.md for what a crash can do on each filesystem.
  */
 OSX_API int osx_atomic_write(const char *path, const void *data, size_t len,
 			     const osx_atomic_options *opts, osx_error *err);
