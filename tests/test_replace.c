@@ -425,6 +425,11 @@ static void atomic_writeat_relative(void **state)
 	assert_int_equal(osx_atomic_writeat(d, "sub/f", "rel", 3, NULL, &err), 0);
 	assert_int_equal(osx_atomic_writeat(d, "top", "top", 3, NULL, &err), 0);
 	close(d);
+	assert_int_equal(osx_atomic_writeat(-1, "top", "x", 1, NULL, &err), -1);
+	assert_int_equal(err.code, EBADF);
+	assert_string_equal(err.call, "openat");
+	assert_null(osx_atomic_beginat(-1, "top", NULL, &err));
+	assert_int_equal(errno, EBADF);
 	assert_content(osx_test_path(0, "sub/f"), "rel");
 	assert_content(osx_test_path(1, "top"), "top");
 }
