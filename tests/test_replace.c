@@ -1,0 +1,982 @@
+/* Renames and atomic writes: results, errors, fault sweeps, crash test. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "shim.h"
+
+/* ---- helpers (test code may use libc) ---- */
+
+static void put(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+static void assert_content(const char *path, const char *text)
+{
+	char buf[256];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		fail_msg("open %s: %s", path, strerror(errno));
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	assert_true(n >= 0);
+	buf[n] = '\0';
+	if (strcmp(buf, text))
+		fail_msg("%s holds '%s', expected '%s'", path, buf, text);
+}
+
+/* Entries of the test directory (not . and ..): fails on any whose name is
+ * not in the NULL-terminated list `allowed`. */
+static int assert_only(const char *const *allowed)
+{
+	DIR *d = opendir(osx_test_tmpdir());
+	struct dirent *e;
+	int n = 0, i, ok;
+
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		for (ok = 0, i = 0; allowed[i]; i++)
+			ok |= !strcmp(e->d_name, allowed[i]);
+		if (!ok) {
+			closedir(d);
+			fail_msg("unexpected entry '%s' (a temp file left behind?)", e->d_name);
+		}
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static const char *const only_target[] = {"target", NULL};
+
+/* ---- renames ---- */
+
+static void replace_overwrites(void **state)
+{
+	const char *a = osx_test_path(0, "a"), *b = osx_test_path(1, "b");
+	osx_error err;
+
+	(void)state;
+	put(a, "new");
+	put(b, "old");
+	assert_int_equal(osx_replace(a, b, &err), 0);
+	assert_content(b, "new");
+	assert_int_equal(access(a, F_OK), -1);
+	put(a, "again");
+	assert_int_equal(osx_rename(a, b, &err), 0);
+	assert_content(b, "again");
+}
+
+static void rename_error_names_both(void **state)
+{
+	const char *a = osx_test_path(0, "missing"), *b = osx_test_path(1, "b");
+	osx_error err;
+	char msg[8192], want[8192];
+
+	(void)state;
+	errno = 0;
+	assert_int_equal(osx_replace(a, b, &err), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(err.code, ENOENT);
+	assert_string_equal(err.call, "renameat2");
+	assert_true(err.has_name && err.has_name2);
+	assert_string_equal(err.name, a);
+	assert_string_equal(err.name2, b);
+	osx_error_format(&err, msg, sizeof(msg));
+	snprintf(want, sizeof(want), "[Errno 2] No such file or directory: '%s' -> '%s'", a, b);
+	assert_string_equal(msg, want);
+	assert_int_equal(osx_rename(NULL, b, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+	assert_int_equal(osx_exchange(a, NULL, NULL), -1);
+	assert_int_equal(errno, EINVAL);
+}
+
+static void noreplace_refuses_existing(void **state)
+{
+	const char *a = osx_test_path(0, "a"), *b = osx_test_path(1, "b");
+	osx_error err;
+
+	(void)state;
+	put(a, "A");
+	put(b, "B");
+	assert_int_equal(osx_rename_noreplace(a, b, &err), -1);
+	assert_int_equal(err.code, EEXIST);
+	assert_int_equal(errno, EEXIST);
+	assert_string_equal(err.name2, b);
+	assert_content(a, "A");
+	assert_content(b, "B");
+	unlink(b);
+	assert_int_equal(osx_rename_noreplace(a, b, &err), 0);
+	assert_content(b, "A");
+	assert_int_equal(access(a, F_OK), -1);
+}
+
+static void exchange_swaps(void **state)
+{
+	const char *a = osx_test_path(0, "a"), *b = osx_test_path(1, "b");
+	osx_error err;
+
+	(void)state;
+	put(a, "A");
+	put(b, "B");
+	assert_int_equal(osx_exchange(a, b, &err), 0);
+	assert_content(a, "B");
+	assert_content(b, "A");
+	unlink(b);
+	assert_int_equal(osx_exchange(a, b, &err), -1);
+	assert_int_equal(err.code, ENOENT);
+	assert_content(a, "B");
+}
+
+/* The *at forms resolve against their own dir fds. */
+static void at_variants_use_dir_fds(void **state)
+{
+	int d1, d2;
+	osx_error err;
+
+	(void)state;
+	assert_int_equal(mkdir(osx_test_path(0, "d1"), 0755), 0);
+	assert_int_equal(mkdir(osx_test_path(1, "d2"), 0755), 0);
+	d1 = open(osx_test_path(0, "d1"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	d2 = open(osx_test_path(1, "d2"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	put(osx_test_path(2, "d1/x"), "X");
+	put(osx_test_path(3, "d2/y"), "Y");
+	assert_int_equal(osx_rename_noreplaceat(d1, "x", d2, "y", &err), -1);
+	assert_int_equal(err.code, EEXIST);
+	assert_string_equal(err.name, "x");
+	assert_string_equal(err.name2, "y");
+	assert_int_equal(osx_exchangeat(d1, "x", d2, "y", &err), 0);
+	assert_content(osx_test_path(2, "d1/x"), "Y");
+	assert_content(osx_test_path(3, "d2/y"), "X");
+	assert_int_equal(osx_replaceat(d1, "x", d2, "y", &err), 0);
+	assert_content(osx_test_path(3, "d2/y"), "Y");
+	assert_int_equal(osx_renameat(d2, "y", d1, "z", &err), 0);
+	assert_content(osx_test_path(2, "d1/z"), "Y");
+	assert_int_equal(osx_rename_noreplaceat(d1, "z", d2, "w", &err), 0);
+	assert_int_equal(osx_renameat(-1, "w", d1, "v", &err), -1);
+	assert_int_equal(err.code, EBADF);
+	close(d1);
+	close(d2);
+}
+
+/* A filesystem that refuses the flag answers EINVAL: reported as is, with
+ * nothing emulated (one renameat2 attempt, both files untouched). */
+static void refused_flags_report_kernel_einval(void **state)
+{
+	const char *a = osx_test_path(0, "a"), *b = osx_test_path(1, "b");
+	osx_error err;
+
+	(void)state;
+	put(a, "A");
+	osx__fault_fail(OSX__SYS_renameat2, 1, 1, EINVAL);
+	assert_int_equal(osx_rename_noreplace(a, b, &err), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_string_equal(err.call, "renameat2");
+	assert_int_equal(osx__fault_total(), 1);
+	assert_int_equal(access(b, F_OK), -1);
+	put(b, "B");
+	osx__fault_fail(OSX__SYS_renameat2, 1, 1, EINVAL);
+	assert_int_equal(osx_exchange(a, b, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+	assert_content(a, "A");
+	assert_content(b, "B");
+}
+
+struct rename_ctx {
+	int (*fn)(const char *, const char *, osx_error *);
+	const char *a, *b;
+};
+
+static void rename_setup(void *arg)
+{
+	struct rename_ctx *c = arg;
+
+	put(c->a, "A");
+	put(c->b, "B");
+	if (c->fn == osx_rename_noreplace)
+		unlink(c->b);
+}
+
+static long rename_run(void *arg, osx_error *err)
+{
+	struct rename_ctx *c = arg;
+
+	return c->fn(c->a, c->b, err);
+}
+
+static void rename_check(void *arg, const struct osx_sweep_run *r)
+{
+	struct rename_ctx *c = arg;
+
+	if (r->sys == OSX__SYS_COUNT)
+		return;
+	assert_int_equal(r->rc, -1);
+	assert_string_equal(r->err.name, c->a);
+	assert_string_equal(r->err.name2, c->b);
+	assert_content(c->a, "A");
+}
+
+static void rename_sweeps(void **state)
+{
+	int (*fns[])(const char *, const char *, osx_error *) = {
+		osx_replace, osx_rename, osx_rename_noreplace, osx_exchange};
+	struct rename_ctx c = {NULL, osx_test_path(0, "a"), osx_test_path(1, "b")};
+	struct osx_sweep sw = {.setup = rename_setup, .run = rename_run, .check = rename_check,
+			       .ctx = &c};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
+		c.fn = fns[i];
+		assert_int_equal(osx_sweep_run(&sw), 1);
+	}
+}
+
+/* ---- atomic writes ---- */
+
+static mode_t mode_of(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(lstat(path, &st), 0);
+	return st.st_mode;
+}
+
+static void atomic_write_creates_and_replaces(void **state)
+{
+	const char *t = osx_test_path(0, "target");
+	osx_atomic_options o = {OSX_ATOMIC_MODE, 0600};
+	osx_error err;
+	mode_t old = umask(022);
+
+	(void)state;
+	assert_int_equal(osx_atomic_write(t, "one", 3, NULL, &err), 0);
+	assert_content(t, "one");
+	assert_int_equal(mode_of(t) & 07777, 0644);
+	assert_int_equal(osx_atomic_write(t, "two", 3, &o, &err), 0);
+	assert_content(t, "two");
+	assert_int_equal(mode_of(t) & 07777, 0600); /* not kept: the new mode */
+	o.mode = 0777;
+	o.flags |= OSX_ATOMIC_DURABLE;
+	assert_int_equal(osx_atomic_write(t, "", 0, &o, &err), 0);
+	assert_content(t, "");
+	assert_int_equal(mode_of(t) & 07777, 0755); /* umask applies */
+	umask(old);
+	assert_only(only_target);
+}
+
+static void atomic_write_keeps_mode_and_owner(void **state)
+{
+	const char *t = osx_test_path(0, "target");
+	osx_atomic_options keep = {OSX_ATOMIC_KEEP_MODE, 0};
+	struct stat st;
+	osx_error err;
+
+	(void)state;
+	put(t, "old");
+	assert_int_equal(chmod(t, 0640), 0);
+	if (geteuid() == 0)
+		assert_int_equal(chown(t, 1234, 5678), 0);
+	assert_int_equal(osx_atomic_write(t, "new", 3, &keep, &err), 0);
+	assert_content(t, "new");
+	assert_int_equal(stat(t, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	if (geteuid() == 0) {
+		assert_int_equal(st.st_uid, 1234);
+		assert_int_equal(st.st_gid, 5678);
+		/* chown clears set-id bits; the chmod after it restores them */
+		assert_int_equal(chmod(t, 02750), 0);
+		assert_int_equal(osx_atomic_write(t, "newer", 5, &keep, &err), 0);
+		assert_int_equal(mode_of(t) & 07777, 02750);
+	}
+	assert_only(only_target);
+}
+
+/* Unprivileged: the /proc/self/fd linkat works, and keeping another user's
+ * ownership is refused (EPERM) with the target left as it was. */
+static void atomic_write_unprivileged(void **state)
+{
+	const char *t = osx_test_path(0, "target");
+	int status;
+	pid_t pid;
+
+	(void)state;
+	if (geteuid() != 0) {
+		/* already unprivileged: the child below is this process */
+		assert_int_equal(osx_atomic_write(t, "mine", 4, NULL, NULL), 0);
+		assert_content(t, "mine");
+		return;
+	}
+	assert_int_equal(chmod(osx_test_tmpdir(), 0777), 0);
+	put(t, "root's");
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		osx_atomic_options keep = {OSX_ATOMIC_KEEP_MODE, 0};
+		osx_error err;
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+			_exit(10);
+		if (osx_atomic_write(t, "nobody's", 8, &keep, &err) != -1 || err.code != EPERM ||
+		    strcmp(err.call, "fchown"))
+			_exit(11);
+		if (osx_atomic_write(t, "nobody's", 8, NULL, &err) != 0)
+			_exit(12);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_content(t, "nobody's");
+	assert_only(only_target);
+}
+
+static void atomic_write_symlink_target(void **state)
+{
+	const char *t = osx_test_path(0, "target"), *o = osx_test_path(1, "other");
+	const char *const names[] = {"target", "other", NULL};
+	osx_atomic_options nofollow = {OSX_ATOMIC_NOFOLLOW, 0};
+	osx_error err;
+
+	(void)state;
+	put(o, "other");
+	assert_int_equal(symlink("other", t), 0);
+	assert_int_equal(osx_atomic_write(t, "x", 1, &nofollow, &err), -1);
+	assert_int_equal(err.code, ELOOP);
+	assert_int_equal(errno, ELOOP);
+	assert_true(S_ISLNK(mode_of(t)));
+	assert_int_equal(assert_only(names), 2);
+	/* Default: the link itself is replaced, like os.replace. */
+	assert_int_equal(osx_atomic_write(t, "x", 1, NULL, &err), 0);
+	assert_true(S_ISREG(mode_of(t)));
+	assert_content(t, "x");
+	assert_content(o, "other");
+	assert_int_equal(assert_only(names), 2);
+}
+
+static void atomic_write_bad_input(void **state)
+{
+	const char *const names[] = {"target", NULL};
+	char longname[300];
+	osx_atomic_options bad = {0x100, 0}, badmode = {OSX_ATOMIC_MODE, 010000};
+	osx_error err;
+
+	(void)state;
+	assert_int_equal(osx_atomic_write(NULL, "x", 1, NULL, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+	assert_int_equal(osx_atomic_write("", "x", 1, NULL, &err), -1);
+	assert_int_equal(err.code, ENOENT);
+	assert_int_equal(osx_atomic_write(osx_test_tmpdir(), "x", 1, NULL, &err), -1);
+	assert_int_equal(err.code, EISDIR); /* rename over a directory */
+	assert_string_equal(err.call, "renameat2");
+	assert_int_equal(osx_atomic_write(osx_test_path(0, "d/"), "x", 1, NULL, &err), -1);
+	assert_int_equal(err.code, EISDIR);
+	assert_int_equal(osx_atomic_write(osx_test_path(0, "."), "x", 1, NULL, &err), -1);
+	assert_int_equal(err.code, EISDIR);
+	assert_int_equal(osx_atomic_write(osx_test_path(0, "no/such"), "x", 1, NULL, &err), -1);
+	assert_int_equal(err.code, ENOENT);
+	assert_string_equal(err.name, osx_test_path(0, "no/such"));
+	memset(longname, 'n', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	assert_int_equal(osx_atomic_write(osx_test_path(0, longname), "x", 1, NULL, &err), -1);
+	assert_int_equal(err.code, ENAMETOOLONG);
+	assert_int_equal(osx_atomic_write(osx_test_path(0, "target"), "x", 1, &bad, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+	assert_int_equal(osx_atomic_write(osx_test_path(0, "target"), "x", 1, &badmode, &err),
+			 -1);
+	assert_int_equal(err.code, EINVAL);
+	assert_int_equal(osx_atomic_write(osx_test_path(0, "target"), NULL, 1, NULL, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+	assert_int_equal(assert_only(names), 0);
+	assert_null(osx_atomic_begin(NULL, NULL, &err));
+	assert_int_equal(err.code, EINVAL);
+	assert_int_equal(osx_atomic_commit(NULL, &err), -1);
+	assert_int_equal(osx_atomic_writer_write(NULL, "x", 1, &err), -1);
+	assert_int_equal(osx_atomic_writer_fd(NULL), -1);
+	osx_atomic_abort(NULL);
+}
+
+static void atomic_writeat_relative(void **state)
+{
+	int d;
+	osx_error err;
+
+	(void)state;
+	assert_int_equal(mkdir(osx_test_path(0, "sub"), 0755), 0);
+	d = open(osx_test_tmpdir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_int_equal(osx_atomic_writeat(d, "sub/f", "rel", 3, NULL, &err), 0);
+	assert_int_equal(osx_atomic_writeat(d, "top", "top", 3, NULL, &err), 0);
+	close(d);
+	assert_int_equal(osx_atomic_writeat(-1, "top", "x", 1, NULL, &err), -1);
+	assert_int_equal(err.code, EBADF);
+	assert_string_equal(err.call, "openat");
+	assert_null(osx_atomic_beginat(-1, "top", NULL, &err));
+	assert_int_equal(errno, EBADF);
+	assert_content(osx_test_path(0, "sub/f"), "rel");
+	assert_content(osx_test_path(1, "top"), "top");
+}
+
+/* The exact syscalls of each path (what strace shows, see docs/replace.md). */
+static void atomic_write_syscall_budget(void **state)
+{
+	const char *t = osx_test_path(0, "target");
+	osx_atomic_options durable = {OSX_ATOMIC_DURABLE, 0};
+
+	(void)state;
+	put(t, "old");
+	osx__fault_reset();
+	assert_int_equal(osx_atomic_write(t, "new", 3, &durable, NULL), 0);
+	assert_int_equal(osx__fault_count(OSX__SYS_openat), 2);
+	assert_int_equal(osx__fault_count(OSX__SYS_write), 1);
+	assert_int_equal(osx__fault_count(OSX__SYS_fsync), 2);
+	assert_int_equal(osx__fault_count(OSX__SYS_getrandom), 1);
+	assert_int_equal(osx__fault_count(OSX__SYS_linkat), 1);
+	assert_int_equal(osx__fault_count(OSX__SYS_close), 2);
+	assert_int_equal(osx__fault_count(OSX__SYS_renameat2), 1);
+	assert_int_equal(osx__fault_total(), 10);
+	osx__fault_reset();
+	assert_int_equal(osx_atomic_write(t, "newer", 5, NULL, NULL), 0);
+	assert_int_equal(osx__fault_total(), 8);
+	assert_content(t, "newer");
+}
+
+/* The temp is invisible until commit (O_TMPFILE), the target untouched. */
+static void writer_commit_and_abort(void **state)
+{
+	const char *t = osx_test_path(0, "target");
+	osx_atomic_writer *w;
+	osx_error err;
+	int fd;
+
+	(void)state;
+	put(t, "old");
+	w = osx_atomic_begin(t, NULL, &err);
+	assert_non_null(w);
+	fd = osx_atomic_writer_fd(w);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "ne", 2), 2);
+	assert_int_equal(osx_atomic_writer_write(w, "w!", 2, &err), 0);
+	assert_content(t, "old");
+	assert_int_equal(assert_only(only_target), 1);
+	assert_int_equal(osx_atomic_commit(w, &err), 0);
+	assert_content(t, "new!");
+
+	w = osx_atomic_begin(t, NULL, &err);
+	assert_non_null(w);
+	assert_int_equal(osx_atomic_writer_write(w, "discarded", 9, &err), 0);
+	osx_atomic_abort(w);
+	assert_content(t, "new!");
+	assert_int_equal(assert_only(only_target), 1);
+}
+
+/* A failed write poisons the writer: commit refuses and cleans up. */
+static void writer_failed_write_refuses_commit(void **state)
+{
+	const char *t = osx_test_path(0, "target");
+	osx_atomic_writer *w;
+	osx_error err;
+
+	(void)state;
+	put(t, "old");
+	w = osx_atomic_begin(t, NULL, &err);
+	assert_non_null(w);
+	osx__fault_fail(OSX__SYS_write, 1, 1, ENOSPC);
+	assert_int_equal(osx_atomic_writer_write(w, "new", 3, &err), -1);
+	assert_int_equal(err.code, ENOSPC);
+	assert_int_equal(osx_atomic_writer_write(w, "more", 4, &err), -1);
+	assert_int_equal(err.code, ENOSPC);
+	assert_int_equal(osx_atomic_commit(w, &err), -1);
+	assert_int_equal(errno, ENOSPC);
+	assert_string_equal(err.call, "write");
+	assert_string_equal(err.name, t);
+	assert_content(t, "old");
+	assert_only(only_target);
+}
+
+/* Without O_TMPFILE the named temp is used; a taken name is skipped. */
+static void named_temp_fallback(void **state)
+{
+	const char *t = osx_test_path(0, "target");
+	osx_atomic_writer *w;
+	osx_error err;
+	int n = 0;
+	DIR *d;
+	struct dirent *e;
+
+	(void)state;
+	put(t, "old");
+	osx__fault_fail(OSX__SYS_openat, 2, 1, EOPNOTSUPP);
+	osx__fault_fail(OSX__SYS_openat, 3, 1, EEXIST); /* first random name taken */
+	w = osx_atomic_begin(t, NULL, &err);
+	assert_non_null(w);
+	assert_int_equal(osx__fault_count(OSX__SYS_getrandom), 2);
+	/* the named temp is visible while writing, with the target's name in it */
+	d = opendir(osx_test_tmpdir());
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, ".target.", 8) && strlen(e->d_name) == 8 + 16 + 4)
+			n++;
+	closedir(d);
+	assert_int_equal(n, 1);
+	assert_int_equal(osx_atomic_writer_write(w, "new", 3, &err), 0);
+	assert_int_equal(osx_atomic_commit(w, &err), 0);
+	assert_content(t, "new");
+	assert_only(only_target);
+	/* every answer open(2) gives for "no O_TMPFILE here" */
+	for (n = 0; n < 3; n++) {
+		static const int refusals[] = {EOPNOTSUPP, EISDIR, EINVAL};
+		osx__fault_reset();
+		osx__fault_fail(OSX__SYS_openat, 2, 1, refusals[n]);
+		assert_int_equal(osx_atomic_write(t, &"abc"[n], 3 - (size_t)n, NULL, &err), 0);
+		assert_int_equal(osx__fault_count(OSX__SYS_openat), 3);
+		assert_int_equal(osx__fault_count(OSX__SYS_linkat), 0);
+		assert_content(t, &"abc"[n]);
+	}
+	/* a name clash every time: give up with EEXIST after NAME_TRIES */
+	osx__fault_reset();
+	osx__fault_fail(OSX__SYS_openat, 2, 1, EOPNOTSUPP);
+	osx__fault_fail(OSX__SYS_openat, 3, OSX__FAULT_ALWAYS, EEXIST);
+	assert_int_equal(osx_atomic_write(t, "x", 1, NULL, &err), -1);
+	assert_int_equal(err.code, EEXIST);
+	assert_int_equal(osx__fault_count(OSX__SYS_getrandom), 16);
+	assert_content(t, "c");
+	assert_only(only_target);
+}
+
+/* Without /proc the AT_EMPTY_PATH link is tried (needs CAP_DAC_READ_SEARCH). */
+static void linkat_without_proc(void **state)
+{
+	const char *t = osx_test_path(0, "target");
+	osx_error err;
+	int rc;
+
+	(void)state;
+	put(t, "old");
+	osx__fault_fail(OSX__SYS_linkat, 1, 1, ENOENT);
+	rc = osx_atomic_write(t, "new", 3, NULL, &err);
+	assert_int_equal(osx__fault_count(OSX__SYS_linkat), 2);
+	if (geteuid() == 0) {
+		assert_int_equal(rc, 0);
+		assert_content(t, "new");
+	} else if (rc < 0) {
+		assert_int_equal(err.code, ENOENT);
+		assert_content(t, "old");
+	}
+	assert_only(only_target);
+}
+
+/* ---- fault sweeps of the writers ---- */
+
+struct sweep_ctx {
+	const char *target;
+	osx_atomic_options opts;
+	int stream;       /* begin/write/commit instead of the one-shot */
+	int named;        /* force the named-temp fallback */
+	size_t cap;       /* short writes of at most this many bytes */
+};
+
+static const char new_text[] = "the new content, long enough to be cut into short writes";
+
+static void sweep_setup(void *arg)
+{
+	struct sweep_ctx *c = arg;
+
+	put(c->target, "old");
+	if (c->opts.flags & OSX_ATOMIC_KEEP_MODE) {
+		chmod(c->target, 0600);
+		if (geteuid() == 0)
+			assert_int_equal(chown(c->target, 1, 1), 0);
+	}
+}
+
+static long sweep_run(void *arg, osx_error *err)
+{
+	struct sweep_ctx *c = arg;
+	osx_atomic_writer *w;
+	size_t half = strlen(new_text) / 2;
+
+	if (c->named)
+		osx__fault_fail(OSX__SYS_openat, 2, 1, EOPNOTSUPP);
+	if (c->cap)
+		osx__fault_cap(OSX__SYS_write, c->cap);
+	if (!c->stream)
+		return osx_atomic_write(c->target, new_text, strlen(new_text), &c->opts, err);
+	w = osx_atomic_begin(c->target, &c->opts, err);
+	if (!w)
+		return -1;
+	if (osx_atomic_writer_write(w, new_text, half, err) < 0 ||
+	    osx_atomic_writer_write(w, new_text + half, strlen(new_text) - half, err) < 0) {
+		osx_atomic_abort(w);
+		return -1;
+	}
+	return osx_atomic_commit(w, err);
+}
+
+/* The failures that come after the rename: the directory fsync (durable)
+ * and, for O_TMPFILE, the temp fd's close (see finish() in src/atomic.c). */
+static int after_rename(const struct sweep_ctx *c, const struct osx_sweep_run *r)
+{
+	if (r->sys == OSX__SYS_fsync)
+		return r->nth == 2;
+	return r->sys == OSX__SYS_close && r->nth == 1 && !c->named;
+}
+
+static void sweep_check(void *arg, const struct osx_sweep_run *r)
+{
+	struct sweep_ctx *c = arg;
+	struct stat st;
+
+	if (r->sys == OSX__SYS_COUNT) {
+		assert_content(c->target, new_text);
+	} else if (r->rc == 0) {
+		/* only the closing of the directory fd may fail unnoticed */
+		assert_int_equal(r->sys, OSX__SYS_close);
+		assert_content(c->target, new_text);
+	} else if (after_rename(c, r)) {
+		/* reported, but the rename is done: the new content is in place */
+		assert_string_equal(r->err.call, osx__sys_name(r->sys));
+		assert_content(c->target, new_text);
+	} else {
+		assert_content(c->target, "old");
+		assert_string_equal(r->err.call, osx__sys_name(r->sys));
+		assert_string_equal(r->err.name, c->target);
+	}
+	assert_only(only_target);
+	if (r->sys != OSX__SYS_COUNT && r->rc < 0 && !after_rename(c, r))
+		return;
+	if ((c->opts.flags & OSX_ATOMIC_KEEP_MODE) && geteuid() == 0) {
+		assert_int_equal(stat(c->target, &st), 0);
+		assert_int_equal(st.st_mode & 07777, 0600);
+		assert_int_equal(st.st_uid, 1);
+	}
+}
+
+static void run_sweep(struct sweep_ctx *c, unsigned long min_runs)
+{
+	struct osx_sweep sw = {.setup = sweep_setup, .run = sweep_run, .check = sweep_check,
+			       .ctx = c};
+
+	c->target = osx_test_path(0, "target");
+	unsigned long runs = osx_sweep_run(&sw);
+
+	if (runs < min_runs)
+		fail_msg("%lu injected runs, expected at least %lu", runs, min_runs);
+}
+
+static void sweep_atomic_write(void **state)
+{
+	struct sweep_ctx c = {0};
+
+	(void)state;
+	run_sweep(&c, 8);
+}
+
+static void sweep_atomic_write_durable(void **state)
+{
+	struct sweep_ctx c = {.opts = {OSX_ATOMIC_DURABLE, 0}};
+
+	(void)state;
+	run_sweep(&c, 10);
+}
+
+static void sweep_atomic_write_short_writes(void **state)
+{
+	struct sweep_ctx c = {.opts = {OSX_ATOMIC_DURABLE, 0}, .cap = 7};
+
+	(void)state;
+	run_sweep(&c, 9 + (strlen(new_text) + 6) / 7);
+}
+
+static void sweep_keep_mode_nofollow(void **state)
+{
+	struct sweep_ctx c = {
+		.opts = {OSX_ATOMIC_DURABLE | OSX_ATOMIC_KEEP_MODE | OSX_ATOMIC_NOFOLLOW, 0}};
+
+	(void)state;
+	run_sweep(&c, 12);
+}
+
+static void sweep_named_fallback(void **state)
+{
+	struct sweep_ctx c = {.opts = {OSX_ATOMIC_DURABLE, 0}, .named = 1};
+
+	(void)state;
+	run_sweep(&c, 9);
+}
+
+static void sweep_streaming(void **state)
+{
+	struct sweep_ctx c = {.opts = {OSX_ATOMIC_DURABLE, 0}, .stream = 1, .cap = 5};
+
+	(void)state;
+	run_sweep(&c, 12);
+}
+
+static void sweep_streaming_named(void **state)
+{
+	struct sweep_ctx c = {.opts = {OSX_ATOMIC_DURABLE | OSX_ATOMIC_KEEP_MODE, 0},
+			      .stream = 1, .named = 1};
+
+	(void)state;
+	run_sweep(&c, 10);
+}
+
+/* ---- crash test: SIGKILL at random moments, a reader polling ---- */
+
+#define BODY (1024 * 1024)
+#define HDR 16
+
+/* Version v: a 16-byte header naming v, then 1 MiB of one byte for v. */
+static void make_version(char *buf, unsigned v)
+{
+	snprintf(buf, HDR + 1, "osx-v%010u\n", v);
+	memset(buf + HDR, 'a' + (int)(v % 26), BODY);
+}
+
+/* The version a header names, or -1 (buf holds at least n bytes, no NUL). */
+static long version_of(const char *buf, size_t n)
+{
+	long v = 0;
+	int i;
+
+	if (n < HDR || memcmp(buf, "osx-v", 5) || buf[HDR - 1] != '\n')
+		return -1;
+	for (i = 5; i < HDR - 1; i++) {
+		if (buf[i] < '0' || buf[i] > '9')
+			return -1;
+		v = v * 10 + (buf[i] - '0');
+	}
+	return v;
+}
+
+/* 1 when buf[0..n) is one whole version. */
+static int whole(const char *buf, size_t n)
+{
+	long v = version_of(buf, n);
+	size_t i;
+	char c;
+
+	if (n != HDR + BODY || v < 0)
+		return 0;
+	c = (char)('a' + (int)(v % 26));
+	for (i = HDR; i < n; i++)
+		if (buf[i] != c)
+			return 0;
+	return 1;
+}
+
+static size_t read_all(const char *path, char *buf, size_t size)
+{
+	size_t n = 0;
+	ssize_t r;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	assert_true(fd >= 0); /* the name never disappears */
+	while (n < size && (r = read(fd, buf + n, size - n)) > 0)
+		n += (size_t)r;
+	close(fd);
+	return n;
+}
+
+/* The control: what `cat > target` does. */
+static void naive_write(const char *path, const char *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	size_t off;
+
+	for (off = 0; off < len; off += 64 * 1024)
+		if (write(fd, buf + off, len - off < 65536 ? len - off : 65536) < 0)
+			_exit(3);
+	close(fd);
+}
+
+static _Noreturn void writer_child(const char *path, int naive, unsigned seed, char *buf)
+{
+	unsigned v;
+
+	osx__fault_reset();
+	for (v = seed;; v++) {
+		make_version(buf, v);
+		if (naive)
+			naive_write(path, buf, HDR + BODY);
+		else if (osx_atomic_write(path, buf, HDR + BODY, NULL, NULL) < 0)
+			_exit(3);
+	}
+}
+
+static long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
+}
+
+struct crash_stats {
+	unsigned long reads, torn;
+	int progressed;   /* rounds whose writer replaced the file at least once */
+	int strays;       /* temp names left by a kill between linkat and rename */
+};
+
+/* Rounds of: fork a writer, read while it writes, SIGKILL it at a random
+ * moment, read the final content. */
+static void crash_rounds(int naive, int rounds, struct crash_stats *cs)
+{
+	const char *t = osx_test_path(0, "target");
+	char *buf = malloc(HDR + BODY + 1), *got = malloc(HDR + BODY + 1);
+	/* valgrind needs far longer for a fork and a 1 MiB write */
+	long window = osx_test_under_valgrind() ? 300000 : 4000;
+	int i, status;
+	size_t n;
+
+	assert_non_null(buf);
+	assert_non_null(got);
+	make_version(buf, 0);
+	naive_write(t, buf, HDR + BODY);
+	srand(12345);
+	for (i = 0; i < rounds; i++) {
+		long until;
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0)
+			writer_child(t, naive, (unsigned)i * 1000, buf);
+		until = now_us() + rand() % window;
+		do {
+			cs->torn += !whole(got, read_all(t, got, HDR + BODY + 1));
+			cs->reads++;
+		} while (now_us() < until);
+		kill(pid, SIGKILL);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+		n = read_all(t, got, HDR + BODY + 1);
+		cs->torn += !whole(got, n);
+		cs->reads++;
+		if (i > 0 && version_of(got, n) >= (long)i * 1000)
+			cs->progressed++;
+		if (!naive) {
+			/* A kill between the temp's linkat and the rename leaves its
+			 * name behind (docs/replace.md); nothing else may appear. */
+			DIR *d = opendir(osx_test_tmpdir());
+			struct dirent *e;
+			while ((e = readdir(d)))
+				if (!strncmp(e->d_name, ".target.", 8))
+					cs->strays += unlinkat(dirfd(d), e->d_name, 0) == 0;
+			closedir(d);
+			assert_only(only_target);
+		}
+	}
+	free(buf);
+	free(got);
+}
+
+static void crash_test(void **state)
+{
+	int rounds = osx_test_under_valgrind() ? 40 : 300;
+	struct crash_stats a = {0}, n = {0};
+
+	(void)state;
+	crash_rounds(0, rounds, &a);
+	print_message("atomic: %d kills, %lu reads, %lu torn, %d rounds wrote, "
+		      "%d stray temp names\n", rounds, a.reads, a.torn, a.progressed, a.strays);
+	assert_int_equal(a.torn, 0);
+	assert_true(a.progressed > 0); /* the writers did replace the file */
+	crash_rounds(1, rounds / 3, &n);
+	print_message("control (open O_TRUNC + write): %d kills, %lu reads, %lu torn\n",
+		      rounds / 3, n.reads, n.torn);
+	assert_true(n.torn > 0); /* the test can see tearing */
+}
+
+/* ---- the example ---- */
+
+/* Run a shell command line, built from printf-style arguments. */
+static int shell(const char *fmt, const char *a, const char *b)
+{
+	char cmd[9000];
+
+	snprintf(cmd, sizeof(cmd), fmt, a ? a : "", b ? b : "");
+	return system(cmd);
+}
+
+static void example_tool(void **state)
+{
+	const char *t = osx_test_path(0, "target"), *dir = getenv("OSX_EXAMPLES");
+	char cmd[8192], line[8192];
+	FILE *p;
+
+	(void)state;
+	if (!dir || !*dir) {
+		skip(); /* built with -Dexamples=disabled */
+		return;
+	}
+	assert_int_equal(shell("umask 022; printf 'from stdin' | "
+			       "%s/osx-atomic-write --durable --mode 600 '%s'", dir, t), 0);
+	assert_content(t, "from stdin");
+	assert_int_equal(mode_of(t) & 07777, 0600);
+	assert_int_equal(chmod(t, 0640), 0);
+	assert_int_equal(shell("printf 'again' | %s/osx-atomic-write '%s'", dir, t), 0);
+	assert_content(t, "again");
+	assert_int_equal(mode_of(t) & 07777, 0640); /* kept */
+	assert_int_equal(WEXITSTATUS(shell("%s/osx-atomic-write --mode 9 '%s' </dev/null 2>/dev/null",
+					   dir, t)), 2);
+	snprintf(cmd, sizeof(cmd), "%s/osx-atomic-write '%s/no/such' </dev/null 2>&1", dir,
+		 osx_test_tmpdir());
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	assert_non_null(fgets(line, sizeof(line), p));
+	assert_int_equal(WEXITSTATUS(pclose(p)), 1);
+	assert_non_null(strstr(line, "[Errno 2] No such file or directory: '"));
+	assert_non_null(strstr(line, "/no/such'"));
+	assert_content(t, "again");
+	assert_only(only_target);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		OSX_TEST(replace_overwrites),
+		OSX_TEST(rename_error_names_both),
+		OSX_TEST(noreplace_refuses_existing),
+		OSX_TEST(exchange_swaps),
+		OSX_TEST(at_variants_use_dir_fds),
+		OSX_TEST(refused_flags_report_kernel_einval),
+		OSX_TEST(rename_sweeps),
+		OSX_TEST(atomic_write_creates_and_replaces),
+		OSX_TEST(atomic_write_keeps_mode_and_owner),
+		OSX_TEST(atomic_write_unprivileged),
+		OSX_TEST(atomic_write_symlink_target),
+		OSX_TEST(atomic_write_bad_input),
+		OSX_TEST(atomic_writeat_relative),
+		OSX_TEST(atomic_write_syscall_budget),
+		OSX_TEST(writer_commit_and_abort),
+		OSX_TEST(writer_failed_write_refuses_commit),
+		OSX_TEST(named_temp_fallback),
+		OSX_TEST(linkat_without_proc),
+		OSX_TEST(sweep_atomic_write),
+		OSX_TEST(sweep_atomic_write_durable),
+		OSX_TEST(sweep_atomic_write_short_writes),
+		OSX_TEST(sweep_keep_mode_nofollow),
+		OSX_TEST(sweep_named_fallback),
+		OSX_TEST(sweep_streaming),
+		OSX_TEST(sweep_streaming_named),
+		OSX_TEST(crash_test),
+		OSX_TEST(example_tool),
+	};
+	return OSX_RUN(tests);
+}
