@@ -304,14 +304,14 @@ static int finish(struct osx_atomic_writer *w, const char **call)
 static int write_all(struct osx_atomic_writer *w, const void *data, size_t len)
 {
 	const char *p = data;
-	ssize_t n;
 
 	if (w->failed)
 		return -w->failed;
 	if (!data && len)
 		return -EINVAL;
 	while (len) {
-		n = osx__sys_write(w->fd, p, len);
+		ssize_t n = osx__sys_write(w->fd, p, len);
+
 		if (n == 0)
 			n = -EIO; /* a regular file never takes 0 of >0 bytes */
 		if (n < 0) {
