@@ -16,12 +16,13 @@
 
 #include <osx/osx.h>
 
-static int fail(const char *what, const osx_error *err)
+static int fail(const char *what, const osx_error *err, osx_env *env)
 {
 	char msg[2 * OSX_ERROR_NAME_MAX + 64];
 
 	osx_error_format(err, msg, sizeof(msg));
 	fprintf(stderr, "osx-env: %s: %s\n", what, msg);
+	osx_env_free(env);
 	return 125;
 }
 
@@ -74,25 +75,26 @@ int main(int argc, char **argv)
 			osx_env_free(env);
 			env = osx_env_new(&err);
 			if (!env)
-				return fail("new", &err);
+				return fail("new", &err, NULL);
 			break;
 		case 'u':
 			if (!env && !(env = osx_env_snapshot(&err)))
-				return fail("snapshot", &err);
+				return fail("snapshot", &err, NULL);
 			if (osx_env_unset(env, optarg, &err) < 0)
-				return fail("cannot unset", &err);
+				return fail("cannot unset", &err, env);
 			break;
 		default:
+			osx_env_free(env);
 			fprintf(stderr, "usage: osx-env [-i] [-u NAME]... [NAME=VALUE]... "
 					"[COMMAND [ARG]...]\n");
 			return 125;
 		}
 	}
 	if (!env && !(env = osx_env_snapshot(&err)))
-		return fail("snapshot", &err);
+		return fail("snapshot", &err, NULL);
 	for (; optind < argc && strchr(argv[optind], '='); optind++)
 		if (osx_env_put(env, argv[optind], &err) < 0)
-			return fail("cannot set", &err);
+			return fail("cannot set", &err, env);
 
 	if (optind == argc) {
 		while (osx_env_next(env, &pos, &name, &value))
@@ -102,7 +104,7 @@ int main(int argc, char **argv)
 	}
 	envp = osx_env_envp(env, &err);
 	if (!envp)
-		return fail("envp", &err);
+		return fail("envp", &err, env);
 	e = run(argv + optind, envp, osx_env_get(env, "PATH"));
 	fprintf(stderr, "osx-env: '%s': %s\n", argv[optind], strerror(e));
 	osx_env_free(env);

@@ -82,16 +82,10 @@ CASES = [
 
 
 def c_string(data):
-    out = []
-    for byte in data:
-        ch = chr(byte)
-        if ch in '\\"':
-            out.append("\\" + ch)
-        elif 0x20 <= byte < 0x7F and ch != "?":
-            out.append(ch)
-        else:
-            out.append("\\%03o" % byte)
-    return '"' + "".join(out) + '"'
+    """A C literal of data: printable ASCII as is, everything else (and the
+    characters C would read specially) as octal escapes."""
+    plain = lambda b: 0x20 <= b < 0x7F and chr(b) not in '\\"?'
+    return '"' + "".join(chr(b) if plain(b) else "\\%03o" % b for b in data) + '"'
 
 
 def run(func, home, path):

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # examples/osx-env against env(1).  $1: the osx-env program.
 set -eu
 osx_env=$1
@@ -11,16 +11,17 @@ fail() { echo "FAIL: $*"; exit 1; }
 printf 'A=1\nB=2\n' >"$tmp/want"
 cmp "$tmp/out" "$tmp/want" || fail "osx-env -i A=1 B=2 /usr/bin/env printed: $(cat "$tmp/out")"
 
-# No arguments: the inherited environment, as env prints it.
-"$osx_env" >"$tmp/out"
-/usr/bin/env >"$tmp/want"
+# No arguments: the inherited environment, as env prints it.  (bash gives
+# every command its own path in $_: both start without it.)
+/usr/bin/env -u _ "$osx_env" >"$tmp/out"
+/usr/bin/env -u _ /usr/bin/env >"$tmp/want"
 cmp "$tmp/out" "$tmp/want" || fail "osx-env and env differ: $(diff "$tmp/want" "$tmp/out")"
 
 # The same through a command, with -u and assignments (one replacing a
 # variable, one new, values with '=' and spaces), found through PATH.
 export OSXT_KEEP=keep OSXT_GONE=gone OSXT_OVER=old
-"$osx_env" -u OSXT_GONE OSXT_OVER=new 'OSXT_NEW=a=b c' env >"$tmp/out"
-/usr/bin/env -u OSXT_GONE OSXT_OVER=new 'OSXT_NEW=a=b c' >"$tmp/want"
+"$osx_env" -u _ -u OSXT_GONE OSXT_OVER=new 'OSXT_NEW=a=b c' env >"$tmp/out"
+/usr/bin/env -u _ -u OSXT_GONE OSXT_OVER=new 'OSXT_NEW=a=b c' >"$tmp/want"
 cmp "$tmp/out" "$tmp/want" || fail "-u/assignments differ: $(diff "$tmp/want" "$tmp/out")"
 "$osx_env" -i >"$tmp/out"
 [ ! -s "$tmp/out" ] || fail "osx-env -i printed: $(cat "$tmp/out")"

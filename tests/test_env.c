@@ -26,7 +26,8 @@ static char *dump(const osx_env *e)
 	while (osx_env_next(e, &pos, &name, &value))
 		len += strlen(name) + strlen(value) + 2;
 	out = malloc(len);
-	assert_non_null(out);
+	if (!out)
+		abort();
 	pos = 0;
 	while (osx_env_next(e, &pos, &name, &value))
 		off += (size_t)sprintf(out + off, "%s=%s\n", name, value);
@@ -427,9 +428,11 @@ static char *expected(const char *expect)
 	snprintf(home, sizeof(home), "%s", pw->pw_dir);
 	for (hl = strlen(home); hl > 0 && home[hl - 1] == '/'; hl--)
 		home[hl - 1] = '\0';
-	out = malloc(strlen(home) + strlen(expect) + 2);
-	assert_non_null(out);
-	sprintf(out, "%s%s", home, expect + 1);
+	hl = strlen(home) + strlen(expect) + 2;
+	out = malloc(hl);
+	if (!out)
+		abort();
+	snprintf(out, hl, "%s%s", home, expect + 1);
 	if (!out[0])
 		strcpy(out, "/");
 	return out;
