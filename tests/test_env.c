@@ -1,5 +1,6 @@
 /* The environment area: process environment, osx_env objects, expanders. */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -123,6 +124,50 @@ static void process_duplicates(void **state)
 	assert_string_equal(buf, "first");
 	assert_dump(e, "DUP=first\nOSXT_X=1\n");
 	osx_env_free(e);
+}
+
+/*
+ * One thread adds and removes variables (so glibc reallocates and shifts
+ * environ) while another reads: with the library lock every read sees a
+ * whole value.  Without it ASan/valgrind would see reads of freed arrays.
+ */
+static size_t setter_failures;
+
+/* cmocka's asserts belong to the main thread: count failures here. */
+static void *setter(void *arg)
+{
+	size_t i, n = *(size_t *)arg;
+	char key[32];
+
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "OSXT_T%zu", i);
+		setter_failures += osx_setenv(key, "v", NULL) != 0;
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "OSXT_T%zu", i);
+		setter_failures += osx_unsetenv(key, NULL) != 0;
+	}
+	return NULL;
+}
+
+static void process_threads(void **state)
+{
+	size_t i, n = osx_test_under_valgrind() ? 300 : 3000;
+	osx_error err;
+	pthread_t t;
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(osx_setenv("OSXT_STEADY", "steady value", &err), 0);
+	assert_int_equal(pthread_create(&t, NULL, setter, &n), 0);
+	for (i = 0; i < 2 * n; i++) {
+		assert_int_equal(osx_getenv("OSXT_STEADY", buf, sizeof(buf), &err), 12);
+		assert_string_equal(buf, "steady value");
+	}
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(setter_failures, 0);
+	assert_int_equal(osx_unsetenv("OSXT_STEADY", &err), 0);
+	assert_null(getenv("OSXT_T0"));
 }
 
 static long setenv_op(void *ctx, osx_error *err)
@@ -778,6 +823,7 @@ int main(void)
 		OSX_TEST(process_name_validation),
 		OSX_TEST(process_set_get_unset),
 		OSX_TEST(process_duplicates),
+		OSX_TEST(process_threads),
 		OSX_TEST(process_sweeps),
 		OSX_TEST(env_name_validation),
 		OSX_TEST(env_basic),
