@@ -149,6 +149,7 @@ static const char *expand_pw(const char *user, size_t ulen, const char *rest,
 			*code = ENOMEM;
 			return "malloc";
 		}
+		res = NULL;
 		if (user) {
 			memcpy(buf, user, ulen);
 			buf[ulen] = '\0';
@@ -166,10 +167,11 @@ static const char *expand_pw(const char *user, size_t ulen, const char *rest,
 	/* Not found is 0 with no result; some NSS modules say ENOENT or
 	 * ESRCH instead (getpwnam_r(3)). */
 	if (r == 0 || r == -ENOENT || r == -ESRCH) {
-		if (res && !(*out = join_home(pw.pw_dir, strlen(pw.pw_dir), rest)))
-			call = "malloc", r = -ENOMEM;
-		else
-			call = NULL;
+		call = NULL;
+		if (res && !(*out = join_home(pw.pw_dir, strlen(pw.pw_dir), rest))) {
+			call = "malloc";
+			r = -ENOMEM;
+		}
 	}
 	free(buf);
 	*code = -r;
