@@ -545,6 +545,12 @@ int osx__sys_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t len,
 	return -e;
 }
 
+/* Cannot fail, so not injectable (like getpid). */
+uid_t osx__sys_getuid(void)
+{
+	return getuid();
+}
+
 /* ---- memory ---- */
 
 void *osx__malloc(size_t len)

@@ -94,6 +94,7 @@ int osx__sys_getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t l
 			struct passwd **res);
 int osx__sys_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t len,
 			struct passwd **res);
+uid_t osx__sys_getuid(void);
 
 /* memory: NULL on failure (ENOMEM) */
 void *osx__malloc(size_t len);

@@ -3,6 +3,7 @@
 #define OSX_OSX_H
 
 #include <osx/common.h>
+#include <osx/env.h>
 #include <osx/error.h>
 #include <osx/replace.h>
 

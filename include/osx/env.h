@@ -1,0 +1,104 @@
+/* libosx: the process environment, environment objects for children,
+ * os.path.expandvars and os.path.expanduser. */
+#ifndef OSX_ENV_H
+#define OSX_ENV_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <osx/common.h>
+#include <osx/error.h>
+
+OSX_BEGIN_DECLS
+
+/*
+ * The process environment.  A valid name is non-empty and has no '='
+ * (EINVAL otherwise, where Python raises ValueError); a value may be empty
+ * and may contain '='.  These three calls and osx_env_snapshot() serialise
+ * on one library lock, so they are safe against each other from any
+ * thread; code that calls setenv/putenv/unsetenv directly is not covered
+ * (see docs/env.md).
+ */
+
+/* Copy the value of name into buf (NUL-terminated when size > 0) and
+ * return its full length, as snprintf does: a result >= size means buf was
+ * too small.  Not set: -1 with ENOENT (Python's KeyError).  No pointer into
+ * environ is ever returned. */
+OSX_API ssize_t osx_getenv(const char *name, char *buf, size_t size, osx_error *err);
+/* Set (always overwriting) or remove a variable.  Removing one that is not
+ * set succeeds. */
+OSX_API int osx_setenv(const char *name, const char *value, osx_error *err);
+OSX_API int osx_unsetenv(const char *name, osx_error *err);
+
+/*
+ * An environment object: a hash table of NAME=VALUE entries, iterated in
+ * insertion order (a name that is set again keeps its place, as in a
+ * Python dict).  It never touches environ.  Not thread-safe by itself.
+ * Every call that can fail leaves the object exactly as it was.
+ */
+typedef struct osx_env osx_env;
+
+/* An empty environment. */
+OSX_API osx_env *osx_env_new(osx_error *err);
+/* A copy of the process environment taken now (os.environ).  Entries of
+ * environ without '=' or with an empty name are skipped; when a name occurs
+ * twice the first one wins, as with getenv() and CPython's os.environ. */
+OSX_API osx_env *osx_env_snapshot(osx_error *err);
+/* An independent copy of e. */
+OSX_API osx_env *osx_env_copy(const osx_env *e, osx_error *err);
+OSX_API void osx_env_free(osx_env *e);
+
+/* Number of variables. */
+OSX_API size_t osx_env_len(const osx_env *e);
+/* The value (valid until the next change of e), or NULL when not set. */
+OSX_API const char *osx_env_get(const osx_env *e, const char *name);
+OSX_API int osx_env_contains(const osx_env *e, const char *name);
+
+OSX_API int osx_env_set(osx_env *e, const char *name, const char *value, osx_error *err);
+/* The same with explicit lengths: a NUL byte in the name or the value is
+ * EINVAL (nothing could carry it to a child). */
+OSX_API int osx_env_setn(osx_env *e, const char *name, size_t name_len,
+			 const char *value, size_t value_len, osx_error *err);
+/* "NAME=VALUE", split at the first '=' (EINVAL without one or with an
+ * empty name). */
+OSX_API int osx_env_put(osx_env *e, const char *assignment, osx_error *err);
+/* Returns 1 when name was set, 0 when it was not; -1 (EINVAL) for an
+ * invalid name.  Never allocates, never fails otherwise. */
+OSX_API int osx_env_unset(osx_env *e, const char *name, osx_error *err);
+OSX_API void osx_env_clear(osx_env *e);
+/* Set every variable of src in dst (src wins); all or nothing. */
+OSX_API int osx_env_merge(osx_env *dst, const osx_env *src, osx_error *err);
+
+/* Iterate: start with *pos = 0; returns 1 and the next entry while there
+ * is one, then 0.  The pointers are valid until the next change of e. */
+OSX_API int osx_env_next(const osx_env *e, size_t *pos, const char **name,
+			 const char **value);
+
+/* A NULL-terminated "NAME=VALUE" array for execve/spawn, in iteration
+ * order, owned by e and valid until the next change of e.  Cached: calling
+ * it again without a change costs nothing. */
+OSX_API char **osx_env_envp(osx_env *e, osx_error *err);
+
+/*
+ * os.path.expandvars: $NAME and ${NAME} (NAME of ASCII letters, digits and
+ * '_'; inside braces anything up to '}') are replaced by their value in env
+ * (the process environment when env is NULL); unknown variables and a
+ * lone or unterminated '$' are left as they are; values are not expanded
+ * again.  Returns a malloc'd string for free(), or NULL with ENOMEM.
+ */
+OSX_API char *osx_expandvars(const char *path, const osx_env *env, osx_error *err);
+
+/*
+ * os.path.expanduser: "~" and "~/..." use HOME from env (the process
+ * environment when env is NULL) or, when HOME is not set, the home of the
+ * passwd entry of getuid(); "~user..." the home of user's passwd entry.
+ * Trailing '/' of the home are dropped ("/" when nothing is left).  An
+ * unknown user or uid leaves the path unchanged.  Returns a malloc'd string
+ * for free(); NULL on ENOMEM or a failing passwd lookup (call
+ * "getpwnam_r"/"getpwuid_r"; Python leaves the path unchanged then).
+ */
+OSX_API char *osx_expanduser(const char *path, const osx_env *env, osx_error *err);
+
+OSX_END_DECLS
+
+#endif
