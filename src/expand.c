@@ -182,7 +182,7 @@ char *osx_expanduser(const char *path, const osx_env *env, osx_error *err)
 {
 	const char *rest, *home, *failed;
 	char *out = NULL;
-	size_t hlen;
+	size_t hlen, len;
 	int code;
 
 	if (!path) {
@@ -216,10 +216,11 @@ char *osx_expanduser(const char *path, const osx_env *env, osx_error *err)
 	if (out)
 		return out;
 copy:
-	out = osx__malloc(strlen(path) + 1);
+	len = strlen(path) + 1;
+	out = osx__malloc(len);
 	if (!out) {
 		osx_error_set(err, ENOMEM, "malloc", path, NULL);
 		return NULL;
 	}
-	return strcpy(out, path);
+	return memcpy(out, path, len);
 }
