@@ -7,6 +7,9 @@
  * Rounds alternate between the two so drift hits both; the medians of the
  * per-round means are compared.  Prints ratios (libosx / loop): below 1.0x
  * libosx is faster.  DIR defaults to the current directory.
+ * Built with GLib (when its -dev package is installed), the durable case
+ * also runs g_file_set_contents_full(CONSISTENT | DURABLE), GLib's own
+ * durable atomic replace, as a third peer.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -16,6 +19,10 @@
 #include <unistd.h>
 
 #include <osx/osx.h>
+
+#ifdef OSX_BENCH_GLIB
+#include <glib.h>
+#endif
 
 #define SIZE 4096
 #define ROUNDS 7
@@ -73,6 +80,21 @@ static void libosx(int durable)
 	}
 }
 
+#ifdef OSX_BENCH_GLIB
+static void glib(int durable)
+{
+	GError *error = NULL;
+	GFileSetContentsFlags flags = G_FILE_SET_CONTENTS_CONSISTENT;
+
+	if (durable)
+		flags |= G_FILE_SET_CONTENTS_DURABLE;
+	if (!g_file_set_contents_full(target, data, SIZE, flags, 0666, &error)) {
+		fprintf(stderr, "glib: %s\n", error->message);
+		exit(1);
+	}
+}
+#endif
+
 static double mean(void (*fn)(int), int durable, int n)
 {
 	double t0 = now();
@@ -94,15 +116,28 @@ static void compare(const char *what, int durable, int n)
 {
 	double o[ROUNDS], p[ROUNDS];
 	int r;
+#ifdef OSX_BENCH_GLIB
+	double g[ROUNDS];
+#endif
 
 	for (r = 0; r < ROUNDS; r++) {
 		o[r] = mean(libosx, durable, n);
 		p[r] = mean(plain, durable, n);
+#ifdef OSX_BENCH_GLIB
+		g[r] = durable ? mean(glib, durable, n) : 0;
+#endif
 	}
 	qsort(o, ROUNDS, sizeof(double), cmp);
 	qsort(p, ROUNDS, sizeof(double), cmp);
 	printf("%-12s libosx %8.1f us  plain loop %8.1f us  libosx/plain = %.2fx\n", what,
 	       o[ROUNDS / 2] * 1e6, p[ROUNDS / 2] * 1e6, o[ROUNDS / 2] / p[ROUNDS / 2]);
+#ifdef OSX_BENCH_GLIB
+	if (durable) {
+		qsort(g, ROUNDS, sizeof(double), cmp);
+		printf("%-12s libosx %8.1f us  glib durable %6.1f us  libosx/glib = %.2fx\n", what,
+		       o[ROUNDS / 2] * 1e6, g[ROUNDS / 2] * 1e6, o[ROUNDS / 2] / g[ROUNDS / 2]);
+	}
+#endif
 }
 
 int main(int argc, char **argv)
