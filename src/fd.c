@@ -147,7 +147,6 @@ static char *slurp(int fd, size_t cap, size_t *len, int *code)
 {
 	char *buf = osx__malloc(cap), *bigger;
 	size_t used = 0;
-	ssize_t n;
 
 	if (!buf)
 		return *code = ENOMEM, NULL;
@@ -161,7 +160,8 @@ static char *slurp(int fd, size_t cap, size_t *len, int *code)
 			buf = bigger;
 			cap *= 2;
 		}
-		n = osx__sys_read(fd, buf + used, cap - 1 - used);
+		ssize_t n = osx__sys_read(fd, buf + used, cap - 1 - used);
+
 		if (n < 0) {
 			free(buf);
 			return *code = (int)-n, NULL;
@@ -179,7 +179,7 @@ char *osx_read_file(const char *path, size_t *len, osx_error *err)
 {
 	const char *call = "openat";
 	struct stat st;
-	size_t n, cap = 4096;
+	size_t n;
 	char *buf = NULL;
 	int fd, r, code = 0;
 
@@ -196,6 +196,8 @@ char *osx_read_file(const char *path, size_t *len, osx_error *err)
 	if (r < 0) {
 		code = -r, call = "fstat";
 	} else {
+		size_t cap = 4096;
+
 		/* Size + 2: the data, the NUL, and room to see EOF without
 		 * growing.  /proc files say 0 and start at a page. */
 		if (st.st_size > 0 && (uintmax_t)st.st_size < SIZE_MAX - 2)
@@ -226,14 +228,13 @@ int osx_dup(int fd, osx_error *err)
 
 int osx_dup2(int fd, int fd2, int inheritable, osx_error *err)
 {
-	int r;
-
 	if (!inheritable)
 		return (int)check(osx__sys_dup3(fd, fd2, O_CLOEXEC), err, "dup3", NULL);
 	if (fd == fd2) {
 		/* dup2 would return fd2 unchanged, flag and all; the caller
 		 * asked for an inheritable fd2, so make it one. */
-		r = osx_set_inheritable(fd, 1, err);
+		int r = osx_set_inheritable(fd, 1, err);
+
 		return r < 0 ? r : fd2;
 	}
 	return (int)check(osx__sys_dup2(fd, fd2), err, "dup2", NULL);
@@ -300,14 +301,14 @@ static int urandom_file(char *p, size_t len, osx_error *err)
 int osx_urandom(void *buf, size_t len, osx_error *err)
 {
 	char *p = buf;
-	ssize_t n;
 
 	if (!buf && len)
 		return osx_error_set(err, EINVAL, "getrandom", NULL, NULL);
 	while (len > 0) {
 		/* Flags 0: wait for the pool's first seeding, then never block.
 		 * Large requests come back short; the loop takes the rest. */
-		n = osx__sys_getrandom(p, len, 0);
+		ssize_t n = osx__sys_getrandom(p, len, 0);
+
 		if (n == -ENOSYS || n == -EPERM)
 			return urandom_file(p, len, err);
 		if (n < 0)
