@@ -5,6 +5,7 @@
 #include <osx/common.h>
 #include <osx/env.h>
 #include <osx/error.h>
+#include <osx/fd.h>
 #include <osx/replace.h>
 
 #endif
