@@ -2,6 +2,7 @@
 #ifndef OSX_FD_H
 #define OSX_FD_H
 
+#include <fcntl.h> /* the O_* and SEEK_* constants callers pass */
 #include <stddef.h>
 #include <sys/stat.h>
 #include <sys/types.h>
