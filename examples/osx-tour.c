@@ -17,7 +17,7 @@
 
 #include <osx/osx.h>
 
-static void die(const osx_error *err)
+_Noreturn static void die(const osx_error *err)
 {
 	char msg[2 * OSX_ERROR_NAME_MAX + 128];
 
