@@ -356,10 +356,7 @@ int osx_spawn(const osx_spawn_attr *attr, osx_child *child, osx_error *err)
 	}
 	if (n < 0) {
 		/* Cannot tell whether the exec worked: do not leave a child. */
-		if (pidfd >= 0)
-			osx__sys_pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
-		else
-			osx__sys_kill(pid, SIGKILL);
+		osx__sys_kill(pid, SIGKILL); /* not reaped yet: still ours */
 		osx__sys_wait4(pid, NULL, 0, NULL);
 		if (pidfd >= 0)
 			osx__sys_close(pidfd);
@@ -387,8 +384,14 @@ int osx_child_wait(osx_child *child, osx_wait_status *st, osx_error *err)
 
 int osx_child_kill(const osx_child *child, int sig, osx_error *err)
 {
-	if (child->pidfd >= 0)
-		return osx_pidfd_send_signal(child->pidfd, sig, err);
+	if (child->pidfd >= 0) {
+		int r = osx__sys_pidfd_send_signal(child->pidfd, sig, NULL, 0);
+
+		/* ENOSYS: valgrind lacks it.  The pid is still the child's while
+		 * it is unwaited, and osx_child_wait is what reaps it. */
+		if (r != -ENOSYS)
+			return r < 0 ? osx_error_set(err, -r, "pidfd_send_signal", NULL, NULL) : 0;
+	}
 	return osx_kill(child->pid, sig, err);
 }
 
