@@ -14,15 +14,21 @@
 
 static char *sh_argv[] = { "/bin/sh", "-c", NULL, NULL };
 
+/* A default attribute running /bin/sh -c script. */
+static void sh_attr(osx_spawn_attr *a, const char *script)
+{
+	osx_spawn_attr_init(a);
+	sh_argv[2] = (char *)script;
+	a->argv = sh_argv;
+}
+
 static int spawn_sh(const char *script, osx_wait_status *st)
 {
 	osx_spawn_attr a;
 	osx_child ch;
 	osx_error err;
 
-	osx_spawn_attr_init(&a);
-	sh_argv[2] = (char *)script;
-	a.argv = sh_argv;
+	sh_attr(&a, (char *)script);
 	assert_int_equal(osx_spawn(&a, &ch, &err), 0);
 	assert_true(ch.pid > 0);
 	return osx_child_wait(&ch, st, &err);
@@ -289,9 +295,7 @@ static void test_fd_actions(void **state)
 
 	(void)state;
 	assert_true(fd >= 0);
-	osx_spawn_attr_init(&a);
-	sh_argv[2] = "echo to-stdout; echo to-stderr >&2";
-	a.argv = sh_argv;
+	sh_attr(&a, "echo to-stdout; echo to-stderr >&2");
 	a.fd[1] = fd;
 	a.fd[2] = OSX_SPAWN_DEVNULL;
 	assert_int_equal(osx_spawn(&a, &ch, &err), 0);
@@ -326,9 +330,7 @@ static void test_run_large(void **state)
 	for (size_t i = 0; i < n; i++)
 		input[i] = (char)('a' + i % 26);
 	snprintf(script, sizeof(script), "cat; head -c %zu /dev/zero >&2", n);
-	osx_spawn_attr_init(&a);
-	sh_argv[2] = script;
-	a.argv = sh_argv;
+	sh_attr(&a, script);
 	assert_int_equal(osx_run(&a, input, n, -1, &res, &err), 0);
 	assert_int_equal(res.status.returncode, 0);
 	assert_false(res.timed_out);
@@ -349,9 +351,7 @@ static void test_run_timeout(void **state)
 	osx_error err;
 
 	(void)state;
-	osx_spawn_attr_init(&a);
-	sh_argv[2] = "echo started; exec sleep 30";
-	a.argv = sh_argv;
+	sh_attr(&a, "echo started; exec sleep 30");
 	assert_int_equal(osx_run(&a, NULL, 0, 200, &res, &err), 0);
 	assert_true(res.timed_out);
 	assert_true(res.status.signaled);
@@ -370,9 +370,7 @@ static void test_run_child_ignores_input(void **state)
 
 	(void)state;
 	assert_non_null(input);
-	osx_spawn_attr_init(&a);
-	sh_argv[2] = "exec 0<&-; echo done";
-	a.argv = sh_argv;
+	sh_attr(&a, "exec 0<&-; echo done");
 	assert_int_equal(osx_run(&a, input, n, -1, &res, &err), 0);
 	assert_string_equal(res.out, "done\n");
 	osx_run_result_free(&res);
@@ -498,9 +496,7 @@ static long sweep_run(void *ctx, osx_error *err)
 	long rc;
 
 	(void)ctx;
-	osx_spawn_attr_init(&a);
-	sh_argv[2] = "cat; echo x >&2";
-	a.argv = sh_argv;
+	sh_attr(&a, "cat; echo x >&2");
 	if (osx_run(&a, "hello", 5, 10000, &res, err) < 0)
 		return -1;
 	rc = res.status.returncode;
