@@ -101,6 +101,17 @@ static void test_core_flag(void **state)
 	assert_int_equal(st.signal, SIGABRT);
 	if (pat[0] != '|')
 		assert_false(st.core_dumped);
+	/* With no limit and a plain file pattern, a core is written in the
+	 * cwd (the test's tmpdir) and the kernel must say so. */
+	if (pat[0] != '|' && pat[0] != '\0' && pat[0] != '\n' && !strchr(pat, '/')) {
+		char script[4200];
+
+		snprintf(script, sizeof(script), "cd '%s' && ulimit -c unlimited && kill -ABRT $$",
+			 osx_test_tmpdir());
+		assert_int_equal(spawn_sh(script, &st), 0);
+		assert_true(st.signaled);
+		assert_true(st.core_dumped);
+	}
 }
 
 static void expect_spawn_error(const osx_spawn_attr *a, int code, const char *call,
