@@ -10,6 +10,7 @@
 #include <sys/random.h>
 #include <sys/sendfile.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "shim.h"
@@ -437,6 +438,36 @@ int osx__sys_sigaction(int sig, const struct sigaction *act, struct sigaction *o
 	int r = TRY(sigaction, sigaction(sig, act, old));
 
 	return RESULT(r);
+}
+
+int osx__sys_clone(int (*fn)(void *), void *stack_top, int flags, void *arg, int *pidfd)
+{
+	/* Not retried: a fork-like call is not restartable by the caller's
+	 * promise alone (PEP 475 leaves process creation to the caller). */
+	int r = TRY(clone, clone(fn, stack_top, flags, arg, pidfd));
+
+	return RESULT(r);
+}
+
+int osx__sys_sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *timeout)
+{
+	int r = TRY(sigtimedwait, sigtimedwait(set, info, timeout));
+
+	return RESULT(r);
+}
+
+int osx__sys_sigpending(sigset_t *set)
+{
+	/* Cannot fail with a valid pointer: not an injection point. */
+	int r = sigpending(set);
+
+	return RESULT(r);
+}
+
+void osx__sys_clock_monotonic(struct timespec *ts)
+{
+	/* vDSO, cannot fail for CLOCK_MONOTONIC: not an injection point. */
+	clock_gettime(CLOCK_MONOTONIC, ts);
 }
 
 /* ---- directories and names ---- */

@@ -23,6 +23,7 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "fault.h"
 
@@ -76,6 +77,11 @@ pid_t osx__sys_setsid(void);
 int osx__sys_setpgid(pid_t pid, pid_t pgid);
 int osx__sys_sigprocmask(int how, const sigset_t *set, sigset_t *old);
 int osx__sys_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+/* glibc clone(): fn runs in the child on stack_top; *pidfd filled with CLONE_PIDFD. */
+int osx__sys_clone(int (*fn)(void *), void *stack_top, int flags, void *arg, int *pidfd);
+int osx__sys_sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *timeout);
+int osx__sys_sigpending(sigset_t *set);
+void osx__sys_clock_monotonic(struct timespec *ts);
 
 /* directories and names */
 ssize_t osx__sys_getdents64(int fd, void *buf, size_t len);

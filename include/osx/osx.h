@@ -7,5 +7,6 @@
 #include <osx/error.h>
 #include <osx/fd.h>
 #include <osx/replace.h>
+#include <osx/proc.h>
 
 #endif

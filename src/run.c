@@ -1,0 +1,235 @@
+/* osx_run: spawn, feed stdin, capture stdout/stderr, timeout, wait. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <osx/proc.h>
+
+#include "shim.h"
+
+struct sink {
+	char **buf;
+	size_t *len;
+	size_t cap;
+};
+
+/* Room for at least 64 KiB more and the NUL: 0 or -ENOMEM. */
+static int grow(struct sink *s)
+{
+	size_t cap;
+	char *p;
+
+	if (s->cap - *s->len >= 65536 + 1)
+		return 0;
+	cap = s->cap ? s->cap * 2 : 65536 * 2;
+	p = osx__realloc(*s->buf, cap);
+	if (!p)
+		return -ENOMEM;
+	*s->buf = p;
+	s->cap = cap;
+	(*s->buf)[*s->len] = '\0';
+	return 0;
+}
+
+/* Read what is there into the sink: 0 at EOF, 1 for more, -errno. */
+static int drain(int fd, struct sink *s)
+{
+	ssize_t n;
+
+	if (grow(s) < 0)
+		return -ENOMEM;
+	n = osx__sys_read(fd, *s->buf + *s->len, s->cap - *s->len - 1);
+	if (n < 0)
+		return (int)n;
+	*s->len += (size_t)n;
+	(*s->buf)[*s->len] = '\0';
+	return n > 0;
+}
+
+static long ms_left(const struct timespec *deadline)
+{
+	struct timespec now;
+	long ms;
+
+	osx__sys_clock_monotonic(&now);
+	ms = (deadline->tv_sec - now.tv_sec) * 1000 +
+	     (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms < 0 ? 0 : ms;
+}
+
+/* The poll loop; returns 0 or -errno, with *timed_out set on a timeout. */
+static int pump(int *in, int out, int errfd, const char *input, size_t input_len,
+		int timeout_ms, osx_run_result *res)
+{
+	struct sink sinks[2] = { { &res->out, &res->out_len, 0 },
+				 { &res->err, &res->err_len, 0 } };
+	struct pollfd pfd[3] = { { out, POLLIN, 0 }, { errfd, POLLIN, 0 },
+				 { *in, POLLOUT, 0 } };
+	struct timespec deadline;
+	size_t done = 0;
+	int r;
+
+	if (timeout_ms >= 0) {
+		osx__sys_clock_monotonic(&deadline);
+		deadline.tv_sec += timeout_ms / 1000;
+		deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+		if (deadline.tv_nsec >= 1000000000) {
+			deadline.tv_sec++;
+			deadline.tv_nsec -= 1000000000;
+		}
+	}
+	/* Both buffers exist, even when empty. */
+	for (int i = 0; i < 2; i++)
+		if ((r = grow(&sinks[i])) < 0)
+			return r;
+	while (pfd[0].fd >= 0 || pfd[1].fd >= 0 || pfd[2].fd >= 0) {
+		/* poll is not retried by the shim: the timeout is recomputed
+		 * from the deadline on every round. */
+		int ms = timeout_ms < 0 ? -1 : (int)ms_left(&deadline);
+
+		r = osx__sys_poll(pfd, 3, ms);
+		if (r == -EINTR)
+			continue;
+		if (r < 0)
+			return r;
+		if (r == 0) {
+			res->timed_out = 1;
+			return 0;
+		}
+		for (int i = 0; i < 2; i++) {
+			if (pfd[i].fd < 0 || !pfd[i].revents)
+				continue;
+			r = drain(pfd[i].fd, &sinks[i]);
+			if (r < 0)
+				return r;
+			if (r == 0)
+				pfd[i].fd = -1;
+		}
+		if (pfd[2].fd >= 0 && pfd[2].revents) {
+			ssize_t n = 0;
+
+			if (!(pfd[2].revents & POLLERR))
+				n = osx__sys_write(*in, input + done, input_len - done);
+			/* EPIPE: the child stopped reading, as subprocess allows. */
+			if (n < 0 && n != -EAGAIN && n != -EPIPE)
+				return (int)n;
+			if (n > 0)
+				done += (size_t)n;
+			if (n == -EPIPE || (pfd[2].revents & POLLERR) || done == input_len) {
+				osx__sys_close(*in);
+				*in = pfd[2].fd = -1;
+			}
+		}
+	}
+	return 0;
+}
+
+static void close_all(int *fds, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			osx__sys_close(fds[i]);
+}
+
+/* A write to a pipe whose reader has gone raises SIGPIPE: keep it blocked
+ * in this thread during the loop and swallow one that it caused. */
+static int consume_sigpipe(int was_pending)
+{
+	sigset_t pend, only;
+	struct timespec zero = { 0, 0 };
+
+	if (was_pending || osx__sys_sigpending(&pend) < 0 || !sigismember(&pend, SIGPIPE))
+		return 0;
+	sigemptyset(&only);
+	sigaddset(&only, SIGPIPE);
+	return osx__sys_sigtimedwait(&only, NULL, &zero) < 0 ? -1 : 0;
+}
+
+int osx_run(const osx_spawn_attr *attr, const void *input, size_t input_len,
+	    int timeout_ms, osx_run_result *res, osx_error *err)
+{
+	osx_spawn_attr a;
+	osx_child ch;
+	int fds[6] = { -1, -1, -1, -1, -1, -1 }; /* in r/w, out r/w, err r/w */
+	sigset_t pipeset, old, pend;
+	osx_error werr;
+	int r = 0, w, was_pending;
+	const char *call = "pipe2";
+
+	if (!attr || !res || (input_len && !input))
+		return osx_error_set(err, EINVAL, "run", NULL, NULL);
+	memset(res, 0, sizeof(*res));
+	for (int i = input ? 0 : 1; i < 3 && r == 0; i++)
+		r = osx__sys_pipe2(fds + 2 * i, O_CLOEXEC);
+	if (r < 0) {
+		close_all(fds, 6);
+		return osx_error_set(err, -r, call, NULL, NULL);
+	}
+	a = *attr;
+	if (input)
+		a.fd[0] = fds[0];
+	a.fd[1] = fds[3];
+	a.fd[2] = fds[5];
+	if (osx_spawn(&a, &ch, err) < 0) {
+		close_all(fds, 6);
+		/* close never changes errno here: the shim returns its errors. */
+		return -1;
+	}
+	osx__sys_close(fds[0]);
+	osx__sys_close(fds[3]);
+	osx__sys_close(fds[5]);
+	fds[0] = fds[3] = fds[5] = -1;
+	if (input && (r = osx__sys_fcntl(fds[1], F_SETFL, O_NONBLOCK)) < 0)
+		call = "fcntl";
+
+	sigemptyset(&pipeset);
+	sigaddset(&pipeset, SIGPIPE);
+	osx__sys_sigpending(&pend);
+	was_pending = sigismember(&pend, SIGPIPE);
+	if (r == 0 && (r = osx__sys_sigprocmask(SIG_BLOCK, &pipeset, &old)) < 0)
+		call = "sigprocmask";
+	if (r == 0) {
+		r = pump(&fds[1], fds[2], fds[4], input, input_len, timeout_ms, res);
+		call = r == -ENOMEM ? "malloc" : "poll";
+		if (consume_sigpipe(was_pending) < 0 && r == 0) {
+			r = -EINTR;
+			call = "sigtimedwait";
+		}
+		/* Cannot fail with valid arguments; an injected failure is a
+		 * single attempt. */
+		while (osx__sys_sigprocmask(SIG_SETMASK, &old, NULL) < 0)
+			;
+	}
+	if (r < 0 || res->timed_out)
+		osx_child_kill(&ch, SIGKILL, NULL);
+	close_all(fds, 6);
+	w = osx_child_wait(&ch, &res->status, &werr);
+	if (w < 0) {
+		/* Do not leave a zombie behind: retry on the pid alone. */
+		if (ch.pidfd >= 0)
+			osx__sys_close(ch.pidfd);
+		while (osx__sys_wait4(ch.pid, NULL, 0, NULL) == -EIO)
+			;
+		if (r == 0) {
+			r = -werr.code;
+			call = werr.call;
+		}
+	}
+	if (r < 0) {
+		osx_run_result_free(res);
+		return osx_error_set(err, -r, call, NULL, NULL);
+	}
+	return 0;
+}
+
+void osx_run_result_free(osx_run_result *res)
+{
+	free(res->out);
+	free(res->err);
+	res->out = res->err = NULL;
+	res->out_len = res->err_len = 0;
+}
