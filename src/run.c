@@ -25,7 +25,7 @@ static int grow(struct sink *s)
 
 	if (s->cap - *s->len >= 65536 + 1)
 		return 0;
-	cap = s->cap ? s->cap * 2 : 65536 * 2;
+	cap = s->cap ? s->cap * 2 : (size_t)65536 * 2;
 	p = osx__realloc(*s->buf, cap);
 	if (!p)
 		return -ENOMEM;
@@ -164,7 +164,7 @@ int osx_run(const osx_spawn_attr *attr, const void *input, size_t input_len,
 		return osx_error_set(err, EINVAL, "run", NULL, NULL);
 	memset(res, 0, sizeof(*res));
 	for (int i = input ? 0 : 1; i < 3 && r == 0; i++)
-		r = osx__sys_pipe2(fds + 2 * i, O_CLOEXEC);
+		r = osx__sys_pipe2(fds + (size_t)2 * i, O_CLOEXEC);
 	if (r < 0) {
 		close_all(fds, 6);
 		return osx_error_set(err, -r, call, NULL, NULL);

@@ -298,6 +298,9 @@ int osx_spawn(const osx_spawn_attr *attr, osx_child *child, osx_error *err)
 
 	if ((e = check_attr(attr)) != 0 || !child)
 		return osx_error_set(err, e ? e : EINVAL, "spawn", NULL, NULL);
+	/* A failed spawn leaves no handle that looks usable. */
+	child->pid = -1;
+	child->pidfd = -1;
 	memset(&c, 0, sizeof(c));
 	c.attr = attr;
 	c.envp = attr->envp ? attr->envp : environ;
@@ -369,11 +372,8 @@ int osx_spawn(const osx_spawn_attr *attr, osx_child *child, osx_error *err)
 
 int osx_child_wait(osx_child *child, osx_wait_status *st, osx_error *err)
 {
-	int r;
-
 	if (child->pidfd >= 0) {
-		r = osx_pidfd_wait(child->pidfd, st, 0, err);
-		if (r < 0)
+		if (osx_pidfd_wait(child->pidfd, st, 0, err) < 0)
 			return -1;
 		osx__sys_close(child->pidfd);
 		child->pidfd = -1;
