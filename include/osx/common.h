@@ -8,6 +8,15 @@
 #define OSX_API
 #endif
 
+/* _Noreturn is C only; the GNU attribute is understood by C and C++ alike. */
+#if defined(__GNUC__) || defined(__clang__)
+#define OSX_NORETURN __attribute__((noreturn))
+#elif !defined(__cplusplus)
+#define OSX_NORETURN _Noreturn
+#else
+#define OSX_NORETURN [[noreturn]]
+#endif
+
 #ifdef __cplusplus
 #define OSX_BEGIN_DECLS extern "C" {
 #define OSX_END_DECLS }

@@ -44,7 +44,7 @@ OSX_API int osx_pidfd_wait(int pidfd, osx_wait_status *st, int options, osx_erro
 OSX_API int osx_kill(pid_t pid, int sig, osx_error *err);
 OSX_API pid_t osx_getpid(void);
 OSX_API pid_t osx_getppid(void);
-OSX_API _Noreturn void osx_exit_now(int status);
+OSX_API OSX_NORETURN void osx_exit_now(int status);
 OSX_API int osx_pidfd_open(pid_t pid, unsigned flags, osx_error *err);
 OSX_API int osx_pidfd_send_signal(int pidfd, int sig, osx_error *err);
 
