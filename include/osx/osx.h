@@ -4,5 +4,6 @@
 
 #include <osx/common.h>
 #include <osx/error.h>
+#include <osx/dir.h>
 
 #endif
