@@ -153,3 +153,52 @@ int osx_dirent_is_symlink(osx_dirent *e, osx_error *err)
 {
 	return is_mode(e, 0, S_IFLNK, err);
 }
+
+/* Names are packed into one buffer first, then the pointer array is put
+ * in front of a copy, so the caller frees a single block. */
+char **osx_listdir(const char *path, size_t *count, osx_error *err)
+{
+	osx_scandir *sd;
+	osx_dirent *e;
+	char *names = NULL, *p, **out;
+	size_t len = 0, cap = 0, n = 0, i;
+	int r;
+
+	sd = osx_scandir_open(path, err);
+	if (!sd)
+		return NULL;
+	while ((r = osx_scandir_next(sd, &e, err)) == 1) {
+		if (len + e->namelen + 1 > cap) {
+			cap = (cap + e->namelen + 1) * 2;
+			p = osx__realloc(names, cap);
+			if (!p) {
+				r = -ENOMEM;
+				break;
+			}
+			names = p;
+		}
+		memcpy(names + len, e->name, e->namelen + 1);
+		len += e->namelen + 1;
+		n++;
+	}
+	osx_scandir_close(sd);
+	out = r == 0 ? osx__malloc((n + 1) * sizeof(*out) + len) : NULL;
+	if (!out) {
+		free(names);
+		if (r == 0 || r == -ENOMEM)
+			osx_error_set(err, ENOMEM, "malloc", path, NULL);
+		return NULL;
+	}
+	p = (char *)(out + n + 1);
+	if (len)
+		memcpy(p, names, len);
+	free(names);
+	for (i = 0; i < n; i++) {
+		out[i] = p;
+		p += strlen(p) + 1;
+	}
+	out[n] = NULL;
+	if (count)
+		*count = n;
+	return out;
+}

@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -69,6 +70,45 @@ static void open_errors(void **state)
 	assert_string_equal(err.call, "openat");
 }
 
+static void listdir_names(void **state)
+{
+	osx_error err;
+	char **names;
+	size_t n, i, seen = 0;
+
+	(void)state;
+	make_tree();
+	names = osx_listdir(osx_test_tmpdir(), &n, &err);
+	assert_non_null(names);
+	assert_int_equal(n, 4);
+	for (i = 0; i < n; i++)
+		seen += !strcmp(names[i], "-file\n x") || !strcmp(names[i], "sub") ||
+			!strcmp(names[i], "link") || !strcmp(names[i], "dangling");
+	assert_int_equal(seen, 4);
+	assert_null(names[n]);
+	free(names);
+}
+
+static long sweep_listdir(void *ctx, osx_error *err)
+{
+	char **names;
+
+	(void)ctx;
+	names = osx_listdir(osx_test_tmpdir(), NULL, err);
+	free(names);
+	return names ? 0 : -1;
+}
+
+static void listdir_fault_sweep(void **state)
+{
+	struct osx_sweep s = { .run = sweep_listdir };
+
+	(void)state;
+	make_tree();
+	s.skip[OSX__SYS_close] = 1;
+	osx_sweep_run(&s);
+}
+
 struct ctx { int dummy; };
 
 static long sweep_list(void *ctx, osx_error *err)
@@ -106,6 +146,8 @@ int main(void)
 		OSX_TEST(lists_every_entry_with_type),
 		OSX_TEST(open_errors),
 		OSX_TEST(fault_sweep),
+		OSX_TEST(listdir_names),
+		OSX_TEST(listdir_fault_sweep),
 	};
 
 	return OSX_RUN(tests);

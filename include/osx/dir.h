@@ -39,6 +39,11 @@ OSX_API int osx_dirent_is_dir(osx_dirent *e, int follow, osx_error *err);
 OSX_API int osx_dirent_is_file(osx_dirent *e, int follow, osx_error *err);
 OSX_API int osx_dirent_is_symlink(osx_dirent *e, osx_error *err);
 
+/* The names in path (NULL: "."), "." and ".." left out, in directory
+ * order, as a NULL-terminated array in ONE allocation: free(names) frees
+ * all.  *count (may be NULL) gets the number of names. */
+OSX_API char **osx_listdir(const char *path, size_t *count, osx_error *err);
+
 OSX_END_DECLS
 
 #endif
