@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -109,6 +110,44 @@ static void listdir_fault_sweep(void **state)
 	osx_sweep_run(&s);
 }
 
+/* Several getdents64 buffers' worth, and the awkward names. */
+static void many_and_odd_names(void **state)
+{
+	int n = osx_test_under_valgrind() ? 1000 : 5000, i, fd, dfd, got = 0, r;
+	char name[256], *odd[] = {"\xff\xfe bad utf-8", "new\nline", " space", "-dash", name};
+	osx_scandir *sd;
+	osx_dirent *e;
+	osx_error err;
+	size_t k;
+
+	(void)state;
+	dfd = open(osx_test_tmpdir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dfd >= 0);
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "entry-%05d-padding-to-make-it-longer", i);
+		fd = openat(dfd, name, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+		assert_true(fd >= 0);
+		close(fd);
+	}
+	memset(name, 'x', 255);
+	name[255] = '\0';
+	for (k = 0; k < sizeof(odd) / sizeof(odd[0]); k++)
+		assert_int_equal(mkdirat(dfd, odd[k], 0755), 0);
+	close(dfd);
+	sd = osx_scandir_open(osx_test_tmpdir(), &err);
+	assert_non_null(sd);
+	while ((r = osx_scandir_next(sd, &e, &err)) == 1) {
+		assert_int_equal(strlen(e->name), e->namelen);
+		got++;
+		if (e->type == DT_DIR)
+			for (k = 0; k < sizeof(odd) / sizeof(odd[0]); k++)
+				got += !strcmp(e->name, odd[k]) * 1000000;
+	}
+	assert_int_equal(r, 0);
+	assert_int_equal(got, n + 5 + 5 * 1000000);
+	osx_scandir_close(sd);
+}
+
 struct ctx { int dummy; };
 
 static long sweep_list(void *ctx, osx_error *err)
@@ -147,6 +186,7 @@ int main(void)
 		OSX_TEST(open_errors),
 		OSX_TEST(fault_sweep),
 		OSX_TEST(listdir_names),
+		OSX_TEST(many_and_odd_names),
 		OSX_TEST(listdir_fault_sweep),
 	};
 
