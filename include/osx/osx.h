@@ -8,5 +8,6 @@
 #include <osx/fd.h>
 #include <osx/replace.h>
 #include <osx/proc.h>
+#include <osx/dir.h>
 
 #endif

@@ -1,0 +1,204 @@
+/* osx_scandir: one directory read with getdents64 into a 64 KiB buffer. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <osx/dir.h>
+
+#include "shim.h"
+
+#define BUF_SIZE (64 * 1024)
+
+/* The kernel's record: glibc has no public type for it. */
+struct dent64 {
+	uint64_t ino;
+	int64_t off;
+	unsigned short reclen;
+	unsigned char type;
+	char name[];
+};
+
+struct osx_scandir {
+	int fd;
+	size_t pos, len;
+	osx_dirent ent;
+	char *path;
+	char buf[BUF_SIZE];
+};
+
+osx_scandir *osx_scandir_open(const char *path, osx_error *err)
+{
+	osx_scandir *sd;
+	int fd;
+
+	if (!path)
+		path = ".";
+	sd = osx__malloc(sizeof(*sd));
+	if (!sd) {
+		osx_error_set(err, ENOMEM, "malloc", path, NULL);
+		return NULL;
+	}
+	fd = osx__sys_openat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (fd < 0) {
+		free(sd);
+		osx_error_set(err, -fd, "openat", path, NULL);
+		return NULL;
+	}
+	sd->fd = fd;
+	sd->pos = sd->len = 0;
+	return sd;
+}
+
+int osx_scandir_next(osx_scandir *sd, osx_dirent **out, osx_error *err)
+{
+	struct dent64 *d;
+	ssize_t n;
+
+	for (;;) {
+		if (sd->pos >= sd->len) {
+			n = osx__sys_getdents64(sd->fd, sd->buf, sizeof(sd->buf));
+			if (n < 0) {
+				osx_error_set(err, (int)-n, "getdents64", NULL, NULL);
+				return -1;
+			}
+			if (n == 0)
+				return 0;
+			sd->pos = 0;
+			sd->len = (size_t)n;
+		}
+		d = (struct dent64 *)(sd->buf + sd->pos);
+		sd->pos += d->reclen;
+		if (d->name[0] == '.' && (!d->name[1] || (d->name[1] == '.' && !d->name[2])))
+			continue;
+		memset(&sd->ent, 0, sizeof(sd->ent));
+		sd->ent.name = d->name;
+		sd->ent.namelen = strlen(d->name);
+		sd->ent.ino = d->ino;
+		sd->ent.type = d->type;
+		sd->ent.dirfd = sd->fd;
+		*out = &sd->ent;
+		return 1;
+	}
+}
+
+void osx_scandir_close(osx_scandir *sd)
+{
+	if (!sd)
+		return;
+	osx__sys_close(sd->fd);
+	free(sd);
+}
+
+int osx_dirent_stat(osx_dirent *e, int follow, struct stat *st, osx_error *err)
+{
+	int r;
+
+	/* A known symlink followed needs no lstat. */
+	if (follow && e->type == DT_LNK)
+		goto follow;
+	if (!e->have_lstat_) {
+		r = osx__sys_fstatat(e->dirfd, e->name, &e->lstat_, AT_SYMLINK_NOFOLLOW);
+		if (r < 0) {
+			osx_error_set(err, -r, "fstatat", e->name, NULL);
+			return -1;
+		}
+		e->have_lstat_ = 1;
+	}
+	if (!follow || !S_ISLNK(e->lstat_.st_mode)) {
+		*st = e->lstat_;
+		return 0;
+	}
+follow:
+	if (!e->have_stat_) {
+		r = osx__sys_fstatat(e->dirfd, e->name, &e->stat_, 0);
+		if (r < 0) {
+			osx_error_set(err, -r, "fstatat", e->name, NULL);
+			return -1;
+		}
+		e->have_stat_ = 1;
+	}
+	*st = e->stat_;
+	return 0;
+}
+
+/* Python's DirEntry rule: a vanished entry is "not a dir", not an error. */
+static int is_mode(osx_dirent *e, int follow, mode_t want, osx_error *err)
+{
+	struct stat st;
+	osx_error tmp;
+
+	if (e->type != DT_UNKNOWN && !(follow && e->type == DT_LNK))
+		return (mode_t)DTTOIF(e->type) == want;
+	if (osx_dirent_stat(e, follow, &st, &tmp) < 0) {
+		if (tmp.code == ENOENT)
+			return 0;
+		osx_error_set(err, tmp.code, tmp.call, e->name, NULL);
+		return -1;
+	}
+	return (st.st_mode & S_IFMT) == want;
+}
+
+int osx_dirent_is_dir(osx_dirent *e, int follow, osx_error *err)
+{
+	return is_mode(e, follow, S_IFDIR, err);
+}
+
+int osx_dirent_is_file(osx_dirent *e, int follow, osx_error *err)
+{
+	return is_mode(e, follow, S_IFREG, err);
+}
+
+int osx_dirent_is_symlink(osx_dirent *e, osx_error *err)
+{
+	return is_mode(e, 0, S_IFLNK, err);
+}
+
+/* Names are packed into one buffer first, then the pointer array is put
+ * in front of a copy, so the caller frees a single block. */
+char **osx_listdir(const char *path, size_t *count, osx_error *err)
+{
+	osx_scandir *sd;
+	osx_dirent *e;
+	char *names = NULL, *p, **out;
+	size_t len = 0, cap = 0, n = 0, i;
+	int r;
+
+	sd = osx_scandir_open(path, err);
+	if (!sd)
+		return NULL;
+	while ((r = osx_scandir_next(sd, &e, err)) == 1) {
+		if (len + e->namelen + 1 > cap) {
+			cap = (cap + e->namelen + 1) * 2;
+			p = osx__realloc(names, cap);
+			if (!p) {
+				r = -ENOMEM;
+				break;
+			}
+			names = p;
+		}
+		memcpy(names + len, e->name, e->namelen + 1);
+		len += e->namelen + 1;
+		n++;
+	}
+	osx_scandir_close(sd);
+	out = r == 0 ? osx__malloc((n + 1) * sizeof(*out) + len) : NULL;
+	if (!out) {
+		free(names);
+		if (r == 0 || r == -ENOMEM)
+			osx_error_set(err, ENOMEM, "malloc", path, NULL);
+		return NULL;
+	}
+	p = (char *)(out + n + 1);
+	if (len)
+		memcpy(p, names, len);
+	free(names);
+	for (i = 0; i < n; i++) {
+		out[i] = p;
+		p += strlen(p) + 1;
+	}
+	out[n] = NULL;
+	if (count)
+		*count = n;
+	return out;
+}

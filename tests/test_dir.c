@@ -1,0 +1,194 @@
+/* osx_scandir: listing, d_type without syscalls, lazy cached stat. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "shim.h"
+
+static void make_tree(void)
+{
+	int fd;
+
+	assert_int_equal(mkdir(osx_test_path(0, "sub"), 0755), 0);
+	fd = open(osx_test_path(0, "-file\n x"), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(symlink("sub", osx_test_path(0, "link")), 0);
+	assert_int_equal(symlink("missing", osx_test_path(0, "dangling")), 0);
+}
+
+static void lists_every_entry_with_type(void **state)
+{
+	osx_scandir *sd;
+	osx_dirent *e;
+	osx_error err;
+	int n = 0, r;
+	unsigned long stats;
+
+	(void)state;
+	make_tree();
+	sd = osx_scandir_open(osx_test_tmpdir(), &err);
+	assert_non_null(sd);
+	stats = osx__fault_count(OSX__SYS_fstatat);
+	while ((r = osx_scandir_next(sd, &e, &err)) == 1) {
+		n++;
+		if (!strcmp(e->name, "sub")) {
+			assert_int_equal(osx_dirent_is_dir(e, 0, &err), 1);
+		} else if (!strcmp(e->name, "-file\n x")) {
+			assert_int_equal(osx_dirent_is_file(e, 1, &err), 1);
+		} else if (!strcmp(e->name, "link")) {
+			assert_int_equal(osx_dirent_is_symlink(e, &err), 1);
+			assert_int_equal(osx_dirent_is_dir(e, 0, &err), 0);
+			assert_int_equal(osx_dirent_is_dir(e, 1, &err), 1);
+			assert_int_equal(osx_dirent_is_dir(e, 1, &err), 1);
+		} else {
+			assert_string_equal(e->name, "dangling");
+			assert_int_equal(osx_dirent_is_dir(e, 1, &err), 0);
+		}
+	}
+	assert_int_equal(r, 0);
+	assert_int_equal(n, 4);
+	/* tmpfs/ext4 give d_type: only the followed symlinks cost a stat,
+	 * and the second is_dir of "link" came from the cache. */
+	assert_int_equal(osx__fault_count(OSX__SYS_fstatat) - stats, 2);
+	osx_scandir_close(sd);
+}
+
+static void open_errors(void **state)
+{
+	osx_error err;
+
+	(void)state;
+	assert_null(osx_scandir_open(osx_test_path(0, "nope"), &err));
+	assert_int_equal(err.code, ENOENT);
+	assert_int_equal(errno, ENOENT);
+	assert_string_equal(err.call, "openat");
+}
+
+static void listdir_names(void **state)
+{
+	osx_error err;
+	char **names;
+	size_t n, i, seen = 0;
+
+	(void)state;
+	make_tree();
+	names = osx_listdir(osx_test_tmpdir(), &n, &err);
+	assert_non_null(names);
+	assert_int_equal(n, 4);
+	for (i = 0; i < n; i++)
+		seen += !strcmp(names[i], "-file\n x") || !strcmp(names[i], "sub") ||
+			!strcmp(names[i], "link") || !strcmp(names[i], "dangling");
+	assert_int_equal(seen, 4);
+	assert_null(names[n]);
+	free(names);
+}
+
+static long sweep_listdir(void *ctx, osx_error *err)
+{
+	char **names;
+
+	(void)ctx;
+	names = osx_listdir(osx_test_tmpdir(), NULL, err);
+	free(names);
+	return names ? 0 : -1;
+}
+
+static void listdir_fault_sweep(void **state)
+{
+	struct osx_sweep s = { .run = sweep_listdir };
+
+	(void)state;
+	make_tree();
+	s.skip[OSX__SYS_close] = 1;
+	osx_sweep_run(&s);
+}
+
+/* Several getdents64 buffers' worth, and the awkward names. */
+static void many_and_odd_names(void **state)
+{
+	int n = osx_test_under_valgrind() ? 1000 : 5000, i, fd, dfd, got = 0, r;
+	char name[256], *odd[] = {"\xff\xfe bad utf-8", "new\nline", " space", "-dash", name};
+	osx_scandir *sd;
+	osx_dirent *e;
+	osx_error err;
+	size_t k;
+
+	(void)state;
+	dfd = open(osx_test_tmpdir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dfd >= 0);
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "entry-%05d-padding-to-make-it-longer", i);
+		fd = openat(dfd, name, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+		assert_true(fd >= 0);
+		close(fd);
+	}
+	memset(name, 'x', 255);
+	name[255] = '\0';
+	for (k = 0; k < sizeof(odd) / sizeof(odd[0]); k++)
+		assert_int_equal(mkdirat(dfd, odd[k], 0755), 0);
+	close(dfd);
+	sd = osx_scandir_open(osx_test_tmpdir(), &err);
+	assert_non_null(sd);
+	while ((r = osx_scandir_next(sd, &e, &err)) == 1) {
+		assert_int_equal(strlen(e->name), e->namelen);
+		got++;
+		if (e->type == DT_DIR)
+			for (k = 0; k < sizeof(odd) / sizeof(odd[0]); k++)
+				got += !strcmp(e->name, odd[k]) * 1000000;
+	}
+	assert_int_equal(r, 0);
+	assert_int_equal(got, n + 5 + 5 * 1000000);
+	osx_scandir_close(sd);
+}
+
+struct ctx { int dummy; };
+
+static long sweep_list(void *ctx, osx_error *err)
+{
+	osx_scandir *sd;
+	osx_dirent *e;
+	struct stat st;
+	int r;
+
+	(void)ctx;
+	sd = osx_scandir_open(osx_test_tmpdir(), err);
+	if (!sd)
+		return -1;
+	while ((r = osx_scandir_next(sd, &e, err)) == 1)
+		if (osx_dirent_stat(e, 1, &st, err) < 0 && err->code != ENOENT)
+			break;
+	osx_scandir_close(sd);
+	return r < 0 || (r == 1) ? -1 : 0;
+}
+
+static void fault_sweep(void **state)
+{
+	struct ctx c;
+	struct osx_sweep s = { .run = sweep_list, .ctx = &c, .any_error = 1 };
+
+	(void)state;
+	make_tree();
+	s.skip[OSX__SYS_close] = 1;
+	osx_sweep_run(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		OSX_TEST(lists_every_entry_with_type),
+		OSX_TEST(open_errors),
+		OSX_TEST(fault_sweep),
+		OSX_TEST(listdir_names),
+		OSX_TEST(many_and_odd_names),
+		OSX_TEST(listdir_fault_sweep),
+	};
+
+	return OSX_RUN(tests);
+}
