@@ -4,9 +4,10 @@
  *   osx-env [-i] [-u NAME]... [NAME=VALUE]... [COMMAND [ARG]...]
  *
  * Without a command it prints the resulting environment, one NAME=VALUE a
- * line; with one it runs the command in it, searching PATH (of the new
- * environment, as env(1) does) like execvpe(3).  The environment is built
- * in an osx_env object: the process's own is never changed.
+ * line; with one it runs the command in it with osx_spawn, searching the
+ * PATH of the new environment as env(1) does, and exits with its status.
+ * The environment is built in an osx_env object: the process's own is
+ * never changed.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,37 +27,34 @@ static int fail(const char *what, const osx_error *err, osx_env *env)
 	return 125;
 }
 
-/* execvpe(3): a name without '/' is looked up in PATH; ENOENT from one
- * directory moves on to the next, EACCES is remembered. */
-static int run(char **argv, char **envp, const char *path)
+/* Run argv in envp with osx_spawn (PATH searched in envp, as env(1)
+ * does) and turn the outcome into env(1)'s exit status: the command's
+ * own, 128 + N when killed by signal N, 127 when it was not found, 126
+ * when it could not be run. */
+static int run(char **argv, char **envp)
 {
-	char buf[4096];
-	const char *dir, *end;
-	int seen_eacces = 0;
+	osx_spawn_attr attr;
+	osx_wait_status st;
+	osx_child child;
+	osx_error err;
+	char msg[2 * OSX_ERROR_NAME_MAX + 64];
 
-	if (strchr(argv[0], '/')) {
-		execve(argv[0], argv, envp);
-		return errno;
+	osx_spawn_attr_init(&attr);
+	attr.argv = argv;
+	attr.envp = envp;
+	attr.search_path = 1;
+	attr.close_fds = 0; /* env(1) passes every open fd on */
+	if (osx_spawn(&attr, &child, &err) < 0) {
+		osx_error_format(&err, msg, sizeof(msg));
+		fprintf(stderr, "osx-env: %s\n", msg);
+		return err.code == ENOENT ? 127 : 126;
 	}
-	if (!path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	for (dir = path;; dir = end + 1) {
-		size_t len;
-
-		end = strchrnul(dir, ':');
-		len = (size_t)(end - dir);
-		if (snprintf(buf, sizeof(buf), "%.*s%s%s", (int)len, dir, len ? "/" : "",
-			     argv[0]) < (int)sizeof(buf)) {
-			execve(buf, argv, envp);
-			if (errno == EACCES)
-				seen_eacces = 1;
-			else if (errno != ENOENT && errno != ENOTDIR)
-				return errno;
-		}
-		if (!*end)
-			break;
+	if (osx_child_wait(&child, &st, &err) < 0) {
+		osx_error_format(&err, msg, sizeof(msg));
+		fprintf(stderr, "osx-env: %s\n", msg);
+		return 125;
 	}
-	return seen_eacces ? EACCES : ENOENT;
+	return st.signaled ? 128 + st.signal : st.code;
 }
 
 int main(int argc, char **argv)
@@ -105,8 +103,7 @@ int main(int argc, char **argv)
 	envp = osx_env_envp(env, &err);
 	if (!envp)
 		return fail("envp", &err, env);
-	e = run(argv + optind, envp, osx_env_get(env, "PATH"));
-	fprintf(stderr, "osx-env: '%s': %s\n", argv[optind], strerror(e));
+	e = run(argv + optind, envp);
 	osx_env_free(env);
-	return e == ENOENT ? 127 : 126;
+	return e;
 }

@@ -287,6 +287,16 @@ static pid_t do_clone(struct spawn_ctx *c, int *pidfd)
 	return pid;
 }
 
+/* The PATH the child will have, as Python's os.get_exec_path(env) does:
+ * the first PATH= entry of its envp, NULL (the default path) without one. */
+static const char *envp_path(char *const *envp)
+{
+	for (; *envp; envp++)
+		if (strncmp(*envp, "PATH=", 5) == 0)
+			return *envp + 5;
+	return NULL;
+}
+
 int osx_spawn(const osx_spawn_attr *attr, osx_child *child, osx_error *err)
 {
 	struct spawn_ctx c;
@@ -304,7 +314,7 @@ int osx_spawn(const osx_spawn_attr *attr, osx_child *child, osx_error *err)
 	memset(&c, 0, sizeof(c));
 	c.attr = attr;
 	c.envp = attr->envp ? attr->envp : environ;
-	c.path_env = getenv("PATH");
+	c.path_env = envp_path(c.envp);
 	for (int i = 0; i < 3; i++) {
 		c.src[i] = attr->fd[i];
 		if (c.src[i] == OSX_SPAWN_DEVNULL && devnull < 0) {

@@ -228,6 +228,24 @@ static void test_path_search(void **state)
 	a.cwd = dir;
 	expect_spawn_error(&a, ENOENT, "execve", "prog");
 
+	/* With an envp the child's own PATH is searched, not ours
+	 * (os.get_exec_path(env)): ours cannot find prog, its can. */
+	a.cwd = NULL;
+	setenv("PATH", "/nonexistent", 1);
+	{
+		char child_path[8200];
+		char *envp[] = { child_path, NULL };
+
+		snprintf(child_path, sizeof(child_path), "PATH=%s", good);
+		a.envp = envp;
+		assert_int_equal(osx_spawn(&a, &ch, &err), 0);
+		assert_int_equal(osx_child_wait(&ch, &st, &err), 0);
+		assert_int_equal(st.returncode, 42);
+		envp[0] = "NOPATH=1"; /* no PATH: the default path, no prog there */
+		expect_spawn_error(&a, ENOENT, "execve", "prog");
+		a.envp = NULL;
+	}
+
 	/* execvp semantics for the thin layer too: only the error path. */
 	setenv("PATH", "/nonexistent", 1);
 	assert_int_equal(osx_execvp("prog", argv, &err), -1);
