@@ -2,7 +2,8 @@
  * decoded status.
  *   osx-run [-C dir] [-i] [-e NAME=VALUE]... [-I infile] [-O outfile]
  *           [-t timeout_ms] [-c] [-p] -- program [args...]
- * -i starts from an empty environment, -e adds a variable, -p searches
+ * -i starts from an empty environment, -e sets a variable (in an osx_env:
+ * our own environment is never touched), -p searches
  * PATH, -c captures stdout/stderr (osx_run) and prints their sizes;
  * -t alone also goes through osx_run and copies the output through. */
 #include <fcntl.h>
@@ -12,8 +13,6 @@
 #include <unistd.h>
 
 #include <osx/osx.h>
-
-extern char **environ;
 
 static void die(const osx_error *err)
 {
@@ -37,21 +36,22 @@ int main(int argc, char **argv)
 {
 	osx_spawn_attr a;
 	osx_error err;
-	char **env = NULL;
-	size_t nenv = 0;
-	int clean = 0, capture = 0, timeout = -1, opt, in = -1, out = -1;
+	osx_env *env = NULL;
+	int capture = 0, timeout = -1, opt, in = -1, out = -1;
 
 	osx_spawn_attr_init(&a);
 	while ((opt = getopt(argc, argv, "C:ie:I:O:t:cp")) != -1) {
 		switch (opt) {
 		case 'C': a.cwd = optarg; break;
-		case 'i': clean = 1; break;
-		case 'e':
-			env = realloc(env, (nenv + 2) * sizeof(*env));
-			if (!env)
-				return 125;
-			env[nenv++] = optarg;
-			env[nenv] = NULL;
+		case 'i': /* start over from an empty environment */
+			osx_env_free(env);
+			if (!(env = osx_env_new(&err)))
+				die(&err);
+			break;
+		case 'e': /* NAME=VALUE on top of our environment (or -i's) */
+			if ((!env && !(env = osx_env_snapshot(&err))) ||
+			    osx_env_put(env, optarg, &err) < 0)
+				die(&err);
 			break;
 		case 'I':
 			if ((in = open(optarg, O_RDONLY | O_CLOEXEC)) < 0) {
@@ -80,29 +80,9 @@ int main(int argc, char **argv)
 		return 125;
 	}
 	a.argv = argv + optind;
-	if (!clean) {
-		/* The parent's environment, then the -e additions (a later
-		 * duplicate wins in most programs' getenv). */
-		size_t n = 0;
-		char **all;
-
-		while (environ[n])
-			n++;
-		all = malloc((n + nenv + 1) * sizeof(*all));
-		if (!all)
-			return 125;
-		memcpy(all, environ, n * sizeof(*all));
-		for (size_t i = 0; i < nenv; i++)
-			all[n + i] = env[i];
-		all[n + nenv] = NULL;
-		free(env);
-		env = all;
-	} else if (!env) {
-		env = calloc(1, sizeof(*env));
-		if (!env)
-			return 125;
-	}
-	a.envp = env;
+	/* Without -i or -e the child inherits our environment (envp NULL). */
+	if (env && !(a.envp = osx_env_envp(env, &err)))
+		die(&err);
 	if (capture || timeout >= 0) {
 		osx_run_result res;
 
@@ -126,6 +106,6 @@ int main(int argc, char **argv)
 			die(&err);
 		print_status(&st);
 	}
-	free(env);
+	osx_env_free(env);
 	return 0;
 }

@@ -13,6 +13,7 @@
 /* The kernel's record: glibc has no public type for it. */
 struct dent64 {
 	uint64_t ino;
+	/* cppcheck-suppress unusedStructMember ; the kernel's layout */
 	int64_t off;
 	unsigned short reclen;
 	unsigned char type;
@@ -23,7 +24,6 @@ struct osx_scandir {
 	int fd;
 	size_t pos, len;
 	osx_dirent ent;
-	char *path;
 	char buf[BUF_SIZE];
 };
 
@@ -168,7 +168,7 @@ char **osx_listdir(const char *path, size_t *count, osx_error *err)
 	if (!sd)
 		return NULL;
 	while ((r = osx_scandir_next(sd, &e, err)) == 1) {
-		if (len + e->namelen + 1 > cap) {
+		if (!names || len + e->namelen + 1 > cap) {
 			cap = (cap + e->namelen + 1) * 2;
 			p = osx__realloc(names, cap);
 			if (!p) {
