@@ -52,7 +52,6 @@ struct frame {
 	int fd;                 /* -1 while evicted */
 	unsigned char read;     /* entries read */
 	unsigned char have_id;  /* dev and ino below are known */
-	unsigned char via_link; /* entered through a symlink: ".." is elsewhere */
 	dev_t dev;
 	ino_t ino;
 	uint64_t d_ino;         /* from the parent's listing, for the POST event */
@@ -83,6 +82,12 @@ struct osx_walk {
 static struct frame *top(osx_walk *w)
 {
 	return &w->frames[w->nframes - 1];
+}
+
+static void walk_close(osx_walk *w, int fd)
+{
+	osx__sys_close(fd);
+	w->open_fds--;
 }
 
 /* Make room for len more bytes of path after the first used ones. */
@@ -181,11 +186,8 @@ static int frame_id(struct frame *f)
 	return 0;
 }
 
-/*
- * Close the shallowest open directory below the newest `keep' frames.  It
- * is reopened through its child's "..", which is only that directory when
- * the child was not entered through a symlink.  0 when one was closed.
- */
+/* Close the shallowest open directory below the newest `keep' frames.
+ * 0 when one was closed. */
 static int evict(osx_walk *w, size_t keep)
 {
 	size_t i;
@@ -193,11 +195,10 @@ static int evict(osx_walk *w, size_t keep)
 	for (i = 0; i + keep < w->nframes; i++) {
 		struct frame *f = &w->frames[i];
 
-		if (f->fd < 0 || w->frames[i + 1].via_link || frame_id(f) < 0)
+		if (f->fd < 0 || frame_id(f) < 0)
 			continue;
-		osx__sys_close(f->fd);
+		walk_close(w, f->fd);
 		f->fd = -1;
-		w->open_fds--;
 		return 0;
 	}
 	return -1;
@@ -220,35 +221,87 @@ static int walk_openat(osx_walk *w, int dirfd, const char *name, int flags, size
 	return fd;
 }
 
-/* Reopen the evicted frames[i] through frames[i + 1]'s "..". */
+/* fd when it is the directory frames[i] was, else close it: -ESTALE. */
+static int check_id(osx_walk *w, size_t i, int fd)
+{
+	struct stat st;
+	int r;
+
+	if (fd < 0)
+		return fd;
+	r = osx__sys_fstat(fd, &st);
+	if (r == 0 && (st.st_dev != w->frames[i].dev || st.st_ino != w->frames[i].ino))
+		r = -ESTALE;
+	if (r < 0) {
+		walk_close(w, fd);
+		return r;
+	}
+	return fd;
+}
+
+/* Open frames[i] again by its name from its parent, and the parent from
+ * its own, down from the nearest open directory (or the root's path). */
+static int reopen_down(osx_walk *w, size_t i)
+{
+	int nofollow = (w->flags & OSX_WALK_FOLLOW) ? 0 : O_NOFOLLOW;
+	int fd = -1, prev = w->dirfd;
+	size_t j = i + 1;
+	char c;
+
+	while (j > 0 && w->frames[j - 1].fd < 0)
+		j--;
+	if (j > 0)
+		prev = w->frames[j - 1].fd;
+	for (; j <= i; j++) {
+		struct frame *f = &w->frames[j];
+
+		/* The root's own symlink was followed if the walk follows it. */
+		if (j == 0 && (w->flags & (OSX_WALK_FOLLOW | OSX_WALK_FOLLOW_ROOT)))
+			nofollow = 0;
+		c = w->path[f->pathlen];
+		w->path[f->pathlen] = '\0';
+		fd = walk_openat(w, prev, w->path + f->nameoff, nofollow,
+				 w->nframes - j + (j > 0));
+		w->path[f->pathlen] = c;
+		fd = check_id(w, j, fd);
+		if (j > 0 && prev != w->frames[j - 1].fd)
+			walk_close(w, prev);
+		if (fd < 0)
+			break;
+		nofollow = (w->flags & OSX_WALK_FOLLOW) ? 0 : O_NOFOLLOW;
+		prev = fd;
+	}
+	return fd;
+}
+
+/*
+ * Reopen the evicted frames[i], needed again.  Through the ".." of its
+ * child first: one call, and right unless the child was moved or entered
+ * through a symlink, which the device and inode check catches.  Failing
+ * that, down by name from an open ancestor.  If the directory is gone,
+ * the rest of it is skipped and its POST says why.
+ */
 static void reopen(osx_walk *w, size_t i)
 {
 	struct frame *f = &w->frames[i];
-	struct stat st;
-	int fd, r;
+	int fd = -EBADF;
+	char c;
 
-	fd = walk_openat(w, w->frames[i + 1].fd, "..", 0, w->nframes - i);
-	if (fd < 0) {
-		r = fd;
-	} else {
-		r = osx__sys_fstat(fd, &st);
-		/* Moved away meanwhile: the rest of it is not ours to walk. */
-		if (r == 0 && (st.st_dev != f->dev || st.st_ino != f->ino))
-			r = -ESTALE;
-		if (r == 0) {
-			f->fd = fd;
-			return;
-		}
-		osx__sys_close(fd);
-		w->open_fds--;
+	if (w->frames[i + 1].fd >= 0)
+		fd = check_id(w, i, walk_openat(w, w->frames[i + 1].fd, "..", 0,
+						w->nframes - i));
+	if (fd < 0)
+		fd = reopen_down(w, i);
+	if (fd >= 0) {
+		f->fd = fd;
+		return;
 	}
 	f->next = f->nrecs;
 	if (!f->error.code) {
 		/* Name the directory without losing the longer current path. */
-		char c = w->path[f->pathlen];
-
+		c = w->path[f->pathlen];
 		w->path[f->pathlen] = '\0';
-		osx_error_set(&f->error, -r, "openat", w->path, NULL);
+		osx_error_set(&f->error, -fd, "openat", w->path, NULL);
 		w->path[f->pathlen] = c;
 	}
 }
@@ -335,7 +388,7 @@ static struct frame *push_frame(osx_walk *w, int fd, size_t nameoff, size_t path
 	}
 	f = &w->frames[w->nframes++];
 	f->fd = fd;
-	f->read = f->have_id = f->via_link = 0;
+	f->read = f->have_id = 0;
 	f->d_ino = 0;
 	f->nameoff = nameoff;
 	f->pathlen = pathlen;
@@ -348,10 +401,8 @@ static void pop_frame(osx_walk *w)
 {
 	struct frame *f = top(w);
 
-	if (f->fd >= 0) {
-		osx__sys_close(f->fd);
-		w->open_fds--;
-	}
+	if (f->fd >= 0)
+		walk_close(w, f->fd);
 	w->nframes--;
 	/* Events of the new current directory need its parent's fd too. */
 	if (w->nframes >= 2 && w->frames[w->nframes - 2].fd < 0)
@@ -411,15 +462,13 @@ static int enter(osx_walk *w, int link)
 			r = -ELOOP;
 		if (r == 0 && ev->depth > 0 && (w->flags & OSX_WALK_XDEV) &&
 		    st.st_dev != w->root_dev) {
-			osx__sys_close(fd);
-			w->open_fds--;
+			walk_close(w, fd);
 			ev->event = OSX_WALK_DIR;
 			w->pending = POST_UNENTERED;
 			return 1;
 		}
 		if (r < 0) {
-			osx__sys_close(fd);
-			w->open_fds--;
+			walk_close(w, fd);
 			return ev_error(w, -r, r == -ELOOP ? "openat" : "fstat");
 		}
 		if (ev->depth == 0)
@@ -427,8 +476,7 @@ static int enter(osx_walk *w, int link)
 	}
 	f = push_frame(w, fd, (size_t)(ev->ent.name - w->path), ev->pathlen);
 	if (!f) {
-		osx__sys_close(fd);
-		w->open_fds--;
+		walk_close(w, fd);
 		return ev_error(w, ENOMEM, "malloc");
 	}
 	if (follow || (w->flags & OSX_WALK_XDEV)) {
@@ -436,7 +484,6 @@ static int enter(osx_walk *w, int link)
 		f->ino = st.st_ino;
 		f->have_id = 1;
 	}
-	f->via_link = (unsigned char)(ev->ent.type == DT_LNK);
 	f->d_ino = ev->ent.ino;
 	ev->event = OSX_WALK_DIR;
 	ev->fd = fd;
