@@ -246,7 +246,6 @@ static int reopen_down(osx_walk *w, size_t i)
 	int nofollow = (w->flags & OSX_WALK_FOLLOW) ? 0 : O_NOFOLLOW;
 	int fd = -1, prev = w->dirfd;
 	size_t j = i + 1;
-	char c;
 
 	while (j > 0 && w->frames[j - 1].fd < 0)
 		j--;
@@ -258,7 +257,8 @@ static int reopen_down(osx_walk *w, size_t i)
 		/* The root's own symlink was followed if the walk follows it. */
 		if (j == 0 && (w->flags & (OSX_WALK_FOLLOW | OSX_WALK_FOLLOW_ROOT)))
 			nofollow = 0;
-		c = w->path[f->pathlen];
+		char c = w->path[f->pathlen];
+
 		w->path[f->pathlen] = '\0';
 		fd = walk_openat(w, prev, w->path + f->nameoff, nofollow,
 				 w->nframes - j + (j > 0));
@@ -285,7 +285,6 @@ static void reopen(osx_walk *w, size_t i)
 {
 	struct frame *f = &w->frames[i];
 	int fd = -EBADF;
-	char c;
 
 	if (w->frames[i + 1].fd >= 0)
 		fd = check_id(w, i, walk_openat(w, w->frames[i + 1].fd, "..", 0,
@@ -299,7 +298,8 @@ static void reopen(osx_walk *w, size_t i)
 	f->next = f->nrecs;
 	if (!f->error.code) {
 		/* Name the directory without losing the longer current path. */
-		c = w->path[f->pathlen];
+		char c = w->path[f->pathlen];
+
 		w->path[f->pathlen] = '\0';
 		osx_error_set(&f->error, -fd, "openat", w->path, NULL);
 		w->path[f->pathlen] = c;
@@ -346,13 +346,12 @@ static int rec_cmp(const void *a, const void *b, void *names)
 /* Read the whole directory.  A failure keeps what was read before it. */
 static void read_dir(osx_walk *w, struct frame *f)
 {
-	ssize_t n, pos;
 	int r = 0;
 
 	f->nrecs = f->nameslen = f->next = 0;
 	f->read = 1;
 	while (r == 0) {
-		n = osx__sys_getdents64(f->fd, w->buf, sizeof(w->buf));
+		ssize_t pos, n = osx__sys_getdents64(f->fd, w->buf, sizeof(w->buf));
 		if (n <= 0) {
 			r = (int)n;
 			break;
@@ -442,7 +441,7 @@ static int enter(osx_walk *w, int link)
 	int follow = link || (w->flags & OSX_WALK_FOLLOW);
 	struct frame *f;
 	struct stat st;
-	int fd, r;
+	int fd;
 
 	fd = walk_openat(w, ev->ent.dirfd, ev->ent.name, follow ? 0 : O_NOFOLLOW, 1);
 	if (fd < 0) {
@@ -457,7 +456,8 @@ static int enter(osx_walk *w, int link)
 		return ev_error(w, -fd, "openat");
 	}
 	if (follow || (w->flags & OSX_WALK_XDEV)) {
-		r = osx__sys_fstat(fd, &st);
+		int r = osx__sys_fstat(fd, &st);
+
 		if (r == 0 && (w->flags & OSX_WALK_FOLLOW) && is_loop(w, &st))
 			r = -ELOOP;
 		if (r == 0 && ev->depth > 0 && (w->flags & OSX_WALK_XDEV) &&
@@ -500,7 +500,7 @@ static void ev_reset(osx_walk_entry *ev)
 static int visit_root(osx_walk *w)
 {
 	osx_walk_entry *ev = &w->ev;
-	int follow = w->flags & (OSX_WALK_FOLLOW | OSX_WALK_FOLLOW_ROOT);
+	int follow = (w->flags & (OSX_WALK_FOLLOW | OSX_WALK_FOLLOW_ROOT)) != 0;
 	struct stat st;
 	int r;
 
