@@ -581,6 +581,9 @@ static int visit(osx_walk *w, struct frame *f, const struct rec *rec)
 			ev->event = OSX_WALK_FILE;
 			return 1;
 		}
+		/* Known now, entered or not (find -L reports it at max depth). */
+		if (is_loop(w, &st))
+			return ev_error(w, ELOOP, "openat");
 	} else if (ev->ent.type != DT_DIR) {
 		ev->event = OSX_WALK_FILE;
 		return 1;
