@@ -512,6 +512,8 @@ static int visit_root(osx_walk *w)
 	ev->ent.name = w->path;
 	ev->ent.namelen = ev->pathlen;
 	ev->ent.dirfd = w->dirfd;
+	ev->ent.dir_ = NULL;
+	ev->ent.dirlen_ = 0;
 	ev->ent.ino = 0;
 	/* The root's type: one stat, since no listing gave a d_type. */
 	r = osx_dirent_stat(&ev->ent, 0, &st, &ev->error);
@@ -549,6 +551,7 @@ static int visit(osx_walk *w, struct frame *f, const struct rec *rec)
 	ev->ent.dirfd = f->fd;
 	ev->ent.ino = rec->ino;
 	ev->ent.type = rec->type;
+	ev->ent.dirlen_ = f->pathlen;
 	r = path_reserve(w, at, rec->len + 1);
 	if (r < 0) {
 		/* The path cannot be built: name the directory and the entry. */
@@ -556,6 +559,7 @@ static int visit(osx_walk *w, struct frame *f, const struct rec *rec)
 		ev->pathlen = f->pathlen;
 		ev->ent.name = f->names + rec->off;
 		ev->ent.namelen = rec->len;
+		ev->ent.dir_ = w->path;
 		return ev_error(w, ENOMEM, "malloc");
 	}
 	w->path[f->pathlen] = '/';
@@ -564,6 +568,7 @@ static int visit(osx_walk *w, struct frame *f, const struct rec *rec)
 	ev->pathlen = at + rec->len;
 	ev->ent.name = w->path + at;
 	ev->ent.namelen = rec->len;
+	ev->ent.dir_ = w->path;
 
 	if (ev->ent.type == DT_UNKNOWN) {
 		if (osx_dirent_stat(&ev->ent, 0, &st, &ev->error) < 0)
@@ -610,6 +615,8 @@ static int emit_post(osx_walk *w, struct frame *f)
 	ev->ent.name = w->path + f->nameoff;
 	ev->ent.namelen = f->pathlen - f->nameoff;
 	ev->ent.dirfd = w->nframes >= 2 ? w->frames[w->nframes - 2].fd : w->dirfd;
+	ev->ent.dir_ = w->nframes >= 2 ? w->path : NULL;
+	ev->ent.dirlen_ = w->nframes >= 2 ? w->frames[w->nframes - 2].pathlen : 0;
 	ev->ent.ino = f->d_ino;
 	ev->ent.type = DT_DIR;
 	if (f->error.code)

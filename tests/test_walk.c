@@ -211,8 +211,12 @@ static void entry_fields(void **state)
 		unsigned depth = 0;
 		const char *p;
 
+		char joined[PATH_MAX];
+
 		n++;
 		assert_string_equal(e->ent.name, e->depth ? slash + 1 : e->path);
+		assert_int_equal(osx_dirent_path(&e->ent, joined, sizeof(joined)), e->pathlen);
+		assert_string_equal(joined, e->path);
 		assert_int_equal(strlen(e->ent.name), e->ent.namelen);
 		for (p = e->path + strlen(tpath("r")); *p; p++)
 			depth += *p == '/';

@@ -20,18 +20,29 @@ typedef struct osx_dirent {
 	uint64_t ino;         /* d_ino */
 	unsigned char type;   /* d_type: DT_REG, DT_DIR, DT_LNK, ... or DT_UNKNOWN */
 	int dirfd;            /* the directory's fd, for *at() calls */
-	/* private: the lazily fetched stats */
+	/* private: the directory's path for osx_dirent_path(), and the lazily
+	 * fetched stats */
+	const char *dir_;
+	size_t dirlen_;
 	unsigned char have_lstat_, have_stat_;
 	struct stat lstat_, stat_;
 } osx_dirent;
 
 /* Open a directory for listing.  path NULL means ".". */
 OSX_API osx_scandir *osx_scandir_open(const char *path, osx_error *err);
+/* List the directory open as fd (Python's os.scandir(fd)): the caller's fd
+ * stays open and its own; the listing starts from the beginning (the two
+ * share the file offset).  Entry paths are the bare names. */
+OSX_API osx_scandir *osx_scandir_fdopen(int fd, osx_error *err);
 /* 1: *out is the next entry ("." and ".." skipped); 0: end; -1: error. */
 OSX_API int osx_scandir_next(osx_scandir *sd, osx_dirent **out, osx_error *err);
 OSX_API void osx_scandir_close(osx_scandir *sd);
 /* The stat of the entry (fstatat relative to the directory fd), fetched
  * once and cached; follow chooses stat or lstat semantics. */
+/* The entry's path (DirEntry.path): the directory as given, "/", the
+ * name.  Written to buf as snprintf does (NUL-terminated when size > 0);
+ * returns the full length, so a result >= size means buf was too small. */
+OSX_API size_t osx_dirent_path(const osx_dirent *e, char *buf, size_t size);
 OSX_API int osx_dirent_stat(osx_dirent *e, int follow, struct stat *st, osx_error *err);
 /* 1 or 0, no syscall when d_type is known (and not a followed symlink);
  * 0 when the entry vanished; -1 on another error. */
