@@ -367,7 +367,7 @@ static void read_dir(osx_walk *w, struct frame *f)
 	}
 	if (r < 0)
 		osx_error_set(&f->error, -r, r == -ENOMEM ? "malloc" : "getdents64", w->path, NULL);
-	if (w->flags & OSX_WALK_SORT)
+	if ((w->flags & OSX_WALK_SORT) && f->nrecs > 1)
 		qsort_r(f->recs, f->nrecs, sizeof(*f->recs), rec_cmp, f->names);
 }
 
