@@ -6,26 +6,16 @@
 
 #include <osx/dir.h>
 
+#include "dirent64.h"
 #include "shim.h"
 
-#define BUF_SIZE (64 * 1024)
-
-/* The kernel's record: glibc has no public type for it. */
-struct dent64 {
-	uint64_t ino;
-	/* cppcheck-suppress unusedStructMember ; the kernel's layout */
-	int64_t off;
-	unsigned short reclen;
-	unsigned char type;
-	char name[];
-};
 
 struct osx_scandir {
 	int fd;
 	size_t pos, len;
 	osx_dirent ent;
 	char *path;   /* as given, for entry paths; NULL for an fd */
-	char buf[BUF_SIZE];
+	char buf[OSX__DIRBUF_SIZE];
 };
 
 static osx_scandir *scandir_new(const char *path, int fd)
@@ -94,7 +84,7 @@ osx_scandir *osx_scandir_fdopen(int fd, osx_error *err)
 
 int osx_scandir_next(osx_scandir *sd, osx_dirent **out, osx_error *err)
 {
-	struct dent64 *d;
+	struct osx__dent64 *d;
 	ssize_t n;
 
 	for (;;) {
@@ -109,9 +99,9 @@ int osx_scandir_next(osx_scandir *sd, osx_dirent **out, osx_error *err)
 			sd->pos = 0;
 			sd->len = (size_t)n;
 		}
-		d = (struct dent64 *)(sd->buf + sd->pos);
+		d = (struct osx__dent64 *)(sd->buf + sd->pos);
 		sd->pos += d->reclen;
-		if (d->name[0] == '.' && (!d->name[1] || (d->name[1] == '.' && !d->name[2])))
+		if (osx__is_dot(d->name))
 			continue;
 		memset(&sd->ent, 0, sizeof(sd->ent));
 		sd->ent.name = d->name;

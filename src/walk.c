@@ -25,20 +25,10 @@
 
 #include <osx/dir.h>
 
+#include "dirent64.h"
 #include "shim.h"
 
-#define BUF_SIZE (64 * 1024)
 #define WALK_MAX_FDS 64
-
-/* The kernel's getdents64 record: glibc has no public type for it. */
-struct dent64 {
-	uint64_t ino;
-	/* cppcheck-suppress unusedStructMember ; the kernel's layout */
-	int64_t off;
-	unsigned short reclen;
-	unsigned char type;
-	char name[];
-};
 
 /* One entry of a directory, its name in the frame's names buffer. */
 struct rec {
@@ -76,7 +66,7 @@ struct osx_walk {
 	char *path;
 	size_t cappath;
 	osx_walk_entry ev;
-	char buf[BUF_SIZE];
+	char buf[OSX__DIRBUF_SIZE];
 };
 
 static struct frame *top(osx_walk *w)
@@ -306,7 +296,7 @@ static void reopen(osx_walk *w, size_t i)
 	}
 }
 
-static int push_rec(struct frame *f, const struct dent64 *d)
+static int push_rec(struct frame *f, const struct osx__dent64 *d)
 {
 	size_t len = strlen(d->name);
 
@@ -357,10 +347,10 @@ static void read_dir(osx_walk *w, struct frame *f)
 			break;
 		}
 		for (pos = 0; pos < n && r == 0;) {
-			const struct dent64 *d = (const struct dent64 *)(w->buf + pos);
+			const struct osx__dent64 *d = (const struct osx__dent64 *)(w->buf + pos);
 
 			pos += d->reclen;
-			if (d->name[0] == '.' && (!d->name[1] || (d->name[1] == '.' && !d->name[2])))
+			if (osx__is_dot(d->name))
 				continue;
 			r = push_rec(f, d);
 		}

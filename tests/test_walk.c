@@ -89,7 +89,8 @@ static void mksock(const char *rel)
 	close(cwd);
 }
 
-/* The small tree most tests use. */
+/* The small tree most tests use, and how a sorted walk of it starts. */
+#define SMALL_TREE_START "D r\nD r/a\nD r/a/b\nF r/a/b/f3\nP r/a/b\nF r/a/f2\n"
 static void small_tree(void)
 {
 	mkd("r");
@@ -174,12 +175,7 @@ static void events_in_order(void **state)
 	small_tree();
 	walk_log("r", OSX_WALK_SORT, 0, NULL, &lg);
 	assert_string_equal(lg.text,
-			    "D r\n"
-			    "D r/a\n"
-			    "D r/a/b\n"
-			    "F r/a/b/f3\n"
-			    "P r/a/b\n"
-			    "F r/a/f2\n"
+			    SMALL_TREE_START
 			    "P r/a\n"
 			    "F r/dang\n"
 			    "F r/f1\n"
@@ -284,12 +280,7 @@ static void follow_and_loops(void **state)
 	mkl("..", "r/a/up");
 	walk_log("r", OSX_WALK_FOLLOW | OSX_WALK_SORT, 0, NULL, &lg);
 	assert_string_equal(lg.text,
-			    "D r\n"
-			    "D r/a\n"
-			    "D r/a/b\n"
-			    "F r/a/b/f3\n"
-			    "P r/a/b\n"
-			    "F r/a/f2\n"
+			    SMALL_TREE_START
 			    "X r/a/up\n"
 			    "P r/a\n"
 			    "F r/dang\n"
