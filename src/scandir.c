@@ -6,26 +6,32 @@
 
 #include <osx/dir.h>
 
+#include "dirent64.h"
 #include "shim.h"
 
-#define BUF_SIZE (64 * 1024)
-
-/* The kernel's record: glibc has no public type for it. */
-struct dent64 {
-	uint64_t ino;
-	/* cppcheck-suppress unusedStructMember ; the kernel's layout */
-	int64_t off;
-	unsigned short reclen;
-	unsigned char type;
-	char name[];
-};
 
 struct osx_scandir {
 	int fd;
 	size_t pos, len;
 	osx_dirent ent;
-	char buf[BUF_SIZE];
+	char *path;   /* as given, for entry paths; NULL for an fd */
+	char buf[OSX__DIRBUF_SIZE];
 };
+
+static osx_scandir *scandir_new(const char *path, int fd)
+{
+	size_t len = path ? strlen(path) + 1 : 0;
+	osx_scandir *sd = osx__malloc(sizeof(*sd) + len);
+
+	if (!sd)
+		return NULL;
+	sd->fd = fd;
+	sd->pos = sd->len = 0;
+	sd->path = NULL;
+	if (path)
+		sd->path = memcpy((char *)(sd + 1), path, len);
+	return sd;
+}
 
 osx_scandir *osx_scandir_open(const char *path, osx_error *err)
 {
@@ -34,25 +40,51 @@ osx_scandir *osx_scandir_open(const char *path, osx_error *err)
 
 	if (!path)
 		path = ".";
-	sd = osx__malloc(sizeof(*sd));
-	if (!sd) {
-		osx_error_set(err, ENOMEM, "malloc", path, NULL);
-		return NULL;
-	}
 	fd = osx__sys_openat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 	if (fd < 0) {
-		free(sd);
 		osx_error_set(err, -fd, "openat", path, NULL);
 		return NULL;
 	}
-	sd->fd = fd;
-	sd->pos = sd->len = 0;
+	sd = scandir_new(path, fd);
+	if (!sd) {
+		osx__sys_close(fd);
+		osx_error_set(err, ENOMEM, "malloc", path, NULL);
+	}
+	return sd;
+}
+
+osx_scandir *osx_scandir_fdopen(int fd, osx_error *err)
+{
+	osx_scandir *sd;
+	struct stat st;
+	off_t off;
+	int dup, r;
+
+	/* A private fd, so closing the iterator leaves the caller's open. */
+	dup = osx__sys_fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (dup < 0) {
+		osx_error_set(err, -dup, "fcntl", NULL, NULL);
+		return NULL;
+	}
+	r = osx__sys_fstat(dup, &st);
+	if (r == 0 && !S_ISDIR(st.st_mode))
+		r = -ENOTDIR;
+	if (r == 0) {
+		off = osx__sys_lseek(dup, 0, SEEK_SET);
+		r = off < 0 ? (int)off : 0;
+	}
+	sd = r == 0 ? scandir_new(NULL, dup) : NULL;
+	if (!sd) {
+		osx__sys_close(dup);
+		osx_error_set(err, r ? -r : ENOMEM, r == -ENOTDIR ? "fstat" : r ? "lseek" : "malloc",
+			      NULL, NULL);
+	}
 	return sd;
 }
 
 int osx_scandir_next(osx_scandir *sd, osx_dirent **out, osx_error *err)
 {
-	struct dent64 *d;
+	struct osx__dent64 *d;
 	ssize_t n;
 
 	for (;;) {
@@ -67,9 +99,9 @@ int osx_scandir_next(osx_scandir *sd, osx_dirent **out, osx_error *err)
 			sd->pos = 0;
 			sd->len = (size_t)n;
 		}
-		d = (struct dent64 *)(sd->buf + sd->pos);
+		d = (struct osx__dent64 *)(sd->buf + sd->pos);
 		sd->pos += d->reclen;
-		if (d->name[0] == '.' && (!d->name[1] || (d->name[1] == '.' && !d->name[2])))
+		if (osx__is_dot(d->name))
 			continue;
 		memset(&sd->ent, 0, sizeof(sd->ent));
 		sd->ent.name = d->name;
@@ -77,6 +109,8 @@ int osx_scandir_next(osx_scandir *sd, osx_dirent **out, osx_error *err)
 		sd->ent.ino = d->ino;
 		sd->ent.type = d->type;
 		sd->ent.dirfd = sd->fd;
+		sd->ent.dir_ = sd->path;
+		sd->ent.dirlen_ = sd->path ? strlen(sd->path) : 0;
 		*out = &sd->ent;
 		return 1;
 	}
@@ -88,6 +122,29 @@ void osx_scandir_close(osx_scandir *sd)
 		return;
 	osx__sys_close(sd->fd);
 	free(sd);
+}
+
+size_t osx_dirent_path(const osx_dirent *e, char *buf, size_t size)
+{
+	/* No separator after a directory given with a trailing '/'. */
+	size_t sep = e->dirlen_ && e->dir_[e->dirlen_ - 1] != '/';
+	size_t len = e->dirlen_ + sep + e->namelen, n;
+
+	if (size == 0)
+		return len;
+	n = e->dirlen_ < size - 1 ? e->dirlen_ : size - 1;
+	if (n)
+		memcpy(buf, e->dir_, n);
+	if (sep && n < size - 1)
+		buf[n++] = '/';
+	if (n < size - 1) {
+		size_t k = e->namelen < size - 1 - n ? e->namelen : size - 1 - n;
+
+		memcpy(buf + n, e->name, k);
+		n += k;
+	}
+	buf[n] = '\0';
+	return len;
 }
 
 int osx_dirent_stat(osx_dirent *e, int follow, struct stat *st, osx_error *err)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -179,6 +180,102 @@ static void fault_sweep(void **state)
 	osx_sweep_run(&s);
 }
 
+/* Python's os.scandir(fd): a private dup, the caller's fd stays. */
+static void scandir_of_an_fd(void **state)
+{
+	osx_scandir *sd;
+	osx_dirent *e;
+	osx_error err;
+	char path[64];
+	int fd, n = 0, r;
+
+	(void)state;
+	make_tree();
+	fd = open(osx_test_tmpdir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	/* The caller has read part of it already: the listing starts over. */
+	assert_true(syscall(SYS_getdents64, fd, path, sizeof(path)) > 0);
+	sd = osx_scandir_fdopen(fd, &err);
+	assert_non_null(sd);
+	while ((r = osx_scandir_next(sd, &e, &err)) == 1) {
+		n++;
+		/* No directory path: the entry's path is its name. */
+		assert_int_equal(osx_dirent_path(e, path, sizeof(path)), e->namelen);
+		assert_string_equal(path, e->name);
+	}
+	assert_int_equal(r, 0);
+	assert_int_equal(n, 4);
+	osx_scandir_close(sd);
+	assert_int_equal(fcntl(fd, F_GETFD), FD_CLOEXEC);
+	close(fd);
+
+	fd = open(osx_test_path(0, "-file\n x"), O_RDONLY | O_CLOEXEC);
+	assert_null(osx_scandir_fdopen(fd, &err));
+	assert_int_equal(err.code, ENOTDIR);
+	assert_int_equal(errno, ENOTDIR);
+	close(fd);
+	assert_null(osx_scandir_fdopen(-1, &err));
+	assert_int_equal(err.code, EBADF);
+}
+
+/* DirEntry.path: the directory as given joined with the name. */
+static void entry_paths(void **state)
+{
+	const char *dirs[] = { osx_test_tmpdir(), osx_test_path(1, "sub/") };
+	char want[512], got[512], small[8];
+	osx_scandir *sd;
+	osx_dirent *e;
+	size_t k, n;
+
+	(void)state;
+	make_tree();
+	assert_int_equal(mkdir(osx_test_path(0, "sub/inner"), 0755), 0);
+	for (k = 0; k < 2; k++) {
+		sd = osx_scandir_open(dirs[k], NULL);
+		assert_non_null(sd);
+		while (osx_scandir_next(sd, &e, NULL) == 1) {
+			/* "sub/" + name, not "sub//name". */
+			snprintf(want, sizeof(want), "%s%s%s", dirs[k], k ? "" : "/", e->name);
+			n = osx_dirent_path(e, got, sizeof(got));
+			assert_int_equal(n, strlen(want));
+			assert_string_equal(got, want);
+			/* Too small: truncated and terminated, the full length back. */
+			assert_int_equal(osx_dirent_path(e, small, sizeof(small)), n);
+			assert_int_equal(strlen(small), sizeof(small) - 1);
+			assert_memory_equal(small, want, sizeof(small) - 1);
+			assert_int_equal(osx_dirent_path(e, NULL, 0), n);
+		}
+		osx_scandir_close(sd);
+	}
+}
+
+static long sweep_fdopen(void *ctx, osx_error *err)
+{
+	osx_scandir *sd;
+	osx_dirent *e;
+	int fd = open(osx_test_tmpdir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+
+	(void)ctx;
+	sd = osx_scandir_fdopen(fd, err);
+	close(fd);
+	if (!sd)
+		return -1;
+	while ((r = osx_scandir_next(sd, &e, err)) == 1)
+		;
+	osx_scandir_close(sd);
+	return r;
+}
+
+static void fdopen_fault_sweep(void **state)
+{
+	struct osx_sweep s = { .run = sweep_fdopen };
+
+	(void)state;
+	make_tree();
+	s.skip[OSX__SYS_close] = 1;
+	osx_sweep_run(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -188,6 +285,9 @@ int main(void)
 		OSX_TEST(listdir_names),
 		OSX_TEST(many_and_odd_names),
 		OSX_TEST(listdir_fault_sweep),
+		OSX_TEST(scandir_of_an_fd),
+		OSX_TEST(entry_paths),
+		OSX_TEST(fdopen_fault_sweep),
 	};
 
 	return OSX_RUN(tests);

@@ -20,18 +20,29 @@ typedef struct osx_dirent {
 	uint64_t ino;         /* d_ino */
 	unsigned char type;   /* d_type: DT_REG, DT_DIR, DT_LNK, ... or DT_UNKNOWN */
 	int dirfd;            /* the directory's fd, for *at() calls */
-	/* private: the lazily fetched stats */
+	/* private: the directory's path for osx_dirent_path(), and the lazily
+	 * fetched stats */
+	const char *dir_;
+	size_t dirlen_;
 	unsigned char have_lstat_, have_stat_;
 	struct stat lstat_, stat_;
 } osx_dirent;
 
 /* Open a directory for listing.  path NULL means ".". */
 OSX_API osx_scandir *osx_scandir_open(const char *path, osx_error *err);
+/* List the directory open as fd (Python's os.scandir(fd)): the caller's fd
+ * stays open and its own; the listing starts from the beginning (the two
+ * share the file offset).  Entry paths are the bare names. */
+OSX_API osx_scandir *osx_scandir_fdopen(int fd, osx_error *err);
 /* 1: *out is the next entry ("." and ".." skipped); 0: end; -1: error. */
 OSX_API int osx_scandir_next(osx_scandir *sd, osx_dirent **out, osx_error *err);
 OSX_API void osx_scandir_close(osx_scandir *sd);
 /* The stat of the entry (fstatat relative to the directory fd), fetched
  * once and cached; follow chooses stat or lstat semantics. */
+/* The entry's path (DirEntry.path): the directory as given, "/", the
+ * name.  Written to buf as snprintf does (NUL-terminated when size > 0);
+ * returns the full length, so a result >= size means buf was too small. */
+OSX_API size_t osx_dirent_path(const osx_dirent *e, char *buf, size_t size);
 OSX_API int osx_dirent_stat(osx_dirent *e, int follow, struct stat *st, osx_error *err);
 /* 1 or 0, no syscall when d_type is known (and not a followed symlink);
  * 0 when the entry vanished; -1 on another error. */
@@ -43,6 +54,82 @@ OSX_API int osx_dirent_is_symlink(osx_dirent *e, osx_error *err);
  * order, as a NULL-terminated array in ONE allocation: free(names) frees
  * all.  *count (may be NULL) gets the number of names. */
 OSX_API char **osx_listdir(const char *path, size_t *count, osx_error *err);
+
+/* ---- Walking a tree: fts, Python's os.walk and os.fwalk ---- */
+
+typedef struct osx_walk osx_walk;
+
+/* What an osx_walk_next() event is about. */
+enum {
+	OSX_WALK_FILE = 1, /* not a directory (a symlink unless followed) */
+	OSX_WALK_DIR,      /* a directory, before its entries (pre-order) */
+	OSX_WALK_DIR_POST, /* the same directory after its entries (post-order) */
+	OSX_WALK_ERROR     /* an entry that could not be visited: see .error */
+};
+
+/* osx_walk_options.flags */
+enum {
+	OSX_WALK_FOLLOW = 1 << 0,      /* follow every symlink (find -L); loops -> ELOOP */
+	OSX_WALK_FOLLOW_ROOT = 1 << 1, /* follow the root if it is a symlink (find -H) */
+	OSX_WALK_XDEV = 1 << 2,        /* do not enter directories of other filesystems */
+	OSX_WALK_SORT = 1 << 3         /* each directory's entries in strcmp() order */
+};
+
+typedef struct osx_walk_options {
+	unsigned flags;
+	/* 0: no limit.  n: entries down to depth n are delivered (the root is
+	 * depth 0); directories at depth n are delivered but not entered. */
+	unsigned max_depth;
+} osx_walk_options;
+
+/* One event; valid until the next osx_walk_next() or the close. */
+typedef struct osx_walk_entry {
+	int event;        /* OSX_WALK_FILE, _DIR, _DIR_POST or _ERROR */
+	unsigned depth;   /* 0 for the root */
+	const char *path; /* the root as given, then "/" and the names below it */
+	size_t pathlen;
+	/* DIR and DIR_POST: the directory's own fd, for *at() calls; -1 when
+	 * it is not entered (max_depth, XDEV).  Owned by the walk. */
+	int fd;
+	/* The entry itself: name, d_type (never followed), ino, and dirfd, the
+	 * parent directory's fd, so osx_dirent_stat() and friends work on it
+	 * (and reuse any stat the walk made).  For the root, name is the path
+	 * as given and dirfd the walk's starting directory. */
+	osx_dirent ent;
+	/* OSX_WALK_ERROR: why the entry could not be visited.  DIR_POST:
+	 * error.code != 0 when reading the directory failed part-way. */
+	osx_error error;
+} osx_walk_entry;
+
+/* Start a walk of root (relative to dirfd for osx_fwalk_open; AT_FDCWD
+ * for osx_walk_open).  opt may be NULL.  Fails only on bad arguments or
+ * ENOMEM: a root that cannot be opened is the first event (an error). */
+OSX_API osx_walk *osx_walk_open(const char *root, const osx_walk_options *opt,
+				osx_error *err);
+OSX_API osx_walk *osx_fwalk_open(int dirfd, const char *root,
+				 const osx_walk_options *opt, osx_error *err);
+/* 1: *out is the next event; 0: the walk is over.  Errors are events. */
+OSX_API int osx_walk_next(osx_walk *w, osx_walk_entry **out);
+/* Right after an OSX_WALK_DIR event: skip that directory's entries and
+ * its DIR_POST.  Ignored at any other time. */
+OSX_API void osx_walk_prune(osx_walk *w);
+OSX_API void osx_walk_close(osx_walk *w);
+
+/* ---- Removing a tree: shutil.rmtree ---- */
+
+/* Called for each failure; the removal goes on. */
+typedef void osx_rmtree_onerror(const osx_error *e, void *arg);
+
+/* Remove path and everything below it without following any symlink
+ * (a symlink is removed, never entered; a root that is not a directory,
+ * symlink included, fails with ENOTDIR).  Entries that vanish meanwhile
+ * are not errors.  onerror NULL: stop at the first error.  Otherwise
+ * report each failure and go on.  0 when everything is gone; else -1
+ * and err holds the first failure. */
+OSX_API int osx_rmtree(const char *path, osx_rmtree_onerror *onerror, void *arg,
+		       osx_error *err);
+OSX_API int osx_rmtree_at(int dirfd, const char *path, osx_rmtree_onerror *onerror,
+			  void *arg, osx_error *err);
 
 OSX_END_DECLS
 

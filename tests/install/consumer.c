@@ -16,7 +16,10 @@ int main(void)
 	char dir[] = "/tmp/osx-consumer-XXXXXX", path[64], text[256], *back;
 	osx_error err;
 	osx_env *env;
+	osx_walk *walk;
+	osx_walk_entry *ev;
 	size_t len;
+	int n = 0;
 
 	if (osx_error_set(&err, ENOENT, "openat", "missing.txt", NULL) != -1 || errno != ENOENT)
 		return 1;
@@ -38,8 +41,14 @@ int main(void)
 	if (!env || osx_env_set(env, "A", "1", &err) < 0 || strcmp(osx_env_envp(env, &err)[0], "A=1"))
 		return 1;
 	osx_env_free(env);
-	unlink(path);
-	rmdir(dir);
+	if (osx_getpid() != getpid())
+		return 1;
+	walk = osx_walk_open(dir, NULL, &err);
+	while (walk && osx_walk_next(walk, &ev) == 1)
+		n += ev->event == OSX_WALK_FILE;
+	osx_walk_close(walk);
+	if (n != 1 || osx_rmtree(dir, NULL, NULL, &err) < 0)
+		return 1;
 	puts("consumer: ok");
 	return 0;
 }

@@ -1,0 +1,650 @@
+/*
+ * osx_walk: a depth-first tree walk over directory fds.
+ *
+ * Each directory is opened relative to its parent's fd (O_DIRECTORY, and
+ * O_NOFOLLOW unless following), read whole with getdents64 into one shared
+ * 64 KiB buffer, its entries kept in the directory's frame, and closed when
+ * the walk leaves it.  So a tree deeper than PATH_MAX works, a symlink
+ * swapped in for a directory cannot redirect the walk, and a warm directory
+ * costs one openat, its getdents64 calls and one close: an entry whose
+ * d_type is known is never stat'ed.
+ *
+ * The path is one buffer: a frame remembers where its path ends and each
+ * entry's name is written after it, so no allocation happens per entry
+ * (a frame's arrays are reused by the next directory at that depth).
+ *
+ * Deep trees would hold one fd per level, so at most WALK_MAX_FDS stay
+ * open: beyond that (or on EMFILE) the shallowest directory not needed by
+ * the current event is closed, and reopened through ".." of its child when
+ * the walk climbs back, checked by device and inode.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <osx/dir.h>
+
+#include "dirent64.h"
+#include "shim.h"
+
+#define WALK_MAX_FDS 64
+
+/* One entry of a directory, its name in the frame's names buffer. */
+struct rec {
+	uint64_t ino;
+	size_t off, len;
+	unsigned char type;
+};
+
+/* One directory on the current path from the root. */
+struct frame {
+	int fd;                 /* -1 while evicted */
+	unsigned char read;     /* entries read */
+	unsigned char have_id;  /* dev and ino below are known */
+	dev_t dev;
+	ino_t ino;
+	uint64_t d_ino;         /* from the parent's listing, for the POST event */
+	size_t nameoff, pathlen; /* its name and path end in w->path */
+	struct rec *recs;
+	size_t nrecs, caprecs, next;
+	char *names;
+	size_t nameslen, capnames;
+	osx_error error;        /* reading it failed part-way */
+};
+
+enum pending { GO, ROOT, POP, POST_UNENTERED, DONE };
+
+struct osx_walk {
+	int dirfd;
+	unsigned flags, max_depth;
+	enum pending pending;
+	dev_t root_dev;
+	struct frame *frames;
+	size_t nframes, capframes; /* frames[nframes - 1] is the current directory */
+	unsigned open_fds;
+	char *path;
+	size_t cappath;
+	osx_walk_entry ev;
+	char buf[OSX__DIRBUF_SIZE];
+};
+
+static struct frame *top(osx_walk *w)
+{
+	return &w->frames[w->nframes - 1];
+}
+
+static void walk_close(osx_walk *w, int fd)
+{
+	osx__sys_close(fd);
+	w->open_fds--;
+}
+
+/* Make room for len more bytes of path after the first used ones. */
+static int path_reserve(osx_walk *w, size_t used, size_t len)
+{
+	size_t cap = w->cappath;
+	char *p;
+
+	if (used + len <= cap)
+		return 0;
+	while (cap < used + len)
+		cap *= 2;
+	p = osx__realloc(w->path, cap);
+	if (!p)
+		return -ENOMEM;
+	w->path = p;
+	w->cappath = cap;
+	return 0;
+}
+
+osx_walk *osx_fwalk_open(int dirfd, const char *root, const osx_walk_options *opt,
+			 osx_error *err)
+{
+	osx_walk *w;
+	size_t len;
+
+	if (!root) {
+		osx_error_set(err, EINVAL, "osx_walk_open", NULL, NULL);
+		return NULL;
+	}
+	len = strlen(root);
+	w = osx__calloc(1, sizeof(*w));
+	if (w) {
+		w->cappath = len + 256;
+		w->path = osx__malloc(w->cappath);
+	}
+	if (!w || !w->path) {
+		free(w);
+		osx_error_set(err, ENOMEM, "malloc", root, NULL);
+		return NULL;
+	}
+	memcpy(w->path, root, len + 1);
+	w->dirfd = dirfd;
+	w->flags = opt ? opt->flags : 0;
+	w->max_depth = opt ? opt->max_depth : 0;
+	w->pending = ROOT;
+	return w;
+}
+
+osx_walk *osx_walk_open(const char *root, const osx_walk_options *opt, osx_error *err)
+{
+	return osx_fwalk_open(AT_FDCWD, root, opt, err);
+}
+
+void osx_walk_close(osx_walk *w)
+{
+	size_t i;
+
+	if (!w)
+		return;
+	for (i = 0; i < w->capframes; i++) {
+		if (i < w->nframes && w->frames[i].fd >= 0)
+			osx__sys_close(w->frames[i].fd);
+		free(w->frames[i].recs);
+		free(w->frames[i].names);
+	}
+	free(w->frames);
+	free(w->path);
+	free(w);
+}
+
+void osx_walk_prune(osx_walk *w)
+{
+	if (w->ev.event != OSX_WALK_DIR)
+		return;
+	if (w->pending == POST_UNENTERED)
+		w->pending = GO;
+	else if (w->pending == GO && top(w)->fd == w->ev.fd && !top(w)->read)
+		w->pending = POP;
+}
+
+/* Record the frame's device and inode, to recognise it when reopened. */
+static int frame_id(struct frame *f)
+{
+	struct stat st;
+	int r;
+
+	if (f->have_id)
+		return 0;
+	r = osx__sys_fstat(f->fd, &st);
+	if (r < 0)
+		return r;
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	f->have_id = 1;
+	return 0;
+}
+
+/* Close the shallowest open directory below the newest `keep' frames.
+ * 0 when one was closed. */
+static int evict(osx_walk *w, size_t keep)
+{
+	size_t i;
+
+	for (i = 0; i + keep < w->nframes; i++) {
+		struct frame *f = &w->frames[i];
+
+		if (f->fd < 0 || frame_id(f) < 0)
+			continue;
+		walk_close(w, f->fd);
+		f->fd = -1;
+		return 0;
+	}
+	return -1;
+}
+
+/* openat for the walk: within the fd budget, making room on EMFILE. */
+static int walk_openat(osx_walk *w, int dirfd, const char *name, int flags, size_t keep)
+{
+	int fd;
+
+	if (w->open_fds >= WALK_MAX_FDS)
+		evict(w, keep);
+	for (;;) {
+		fd = osx__sys_openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | flags, 0);
+		if ((fd != -EMFILE && fd != -ENFILE) || evict(w, keep) < 0)
+			break;
+	}
+	if (fd >= 0)
+		w->open_fds++;
+	return fd;
+}
+
+/* fd when it is the directory frames[i] was, else close it: -ESTALE. */
+static int check_id(osx_walk *w, size_t i, int fd)
+{
+	struct stat st;
+	int r;
+
+	if (fd < 0)
+		return fd;
+	r = osx__sys_fstat(fd, &st);
+	if (r == 0 && (st.st_dev != w->frames[i].dev || st.st_ino != w->frames[i].ino))
+		r = -ESTALE;
+	if (r < 0) {
+		walk_close(w, fd);
+		return r;
+	}
+	return fd;
+}
+
+/* Open frames[i] again by its name from its parent, and the parent from
+ * its own, down from the nearest open directory (or the root's path). */
+static int reopen_down(osx_walk *w, size_t i)
+{
+	int nofollow = (w->flags & OSX_WALK_FOLLOW) ? 0 : O_NOFOLLOW;
+	int fd = -1, prev = w->dirfd;
+	size_t j = i + 1;
+
+	while (j > 0 && w->frames[j - 1].fd < 0)
+		j--;
+	if (j > 0)
+		prev = w->frames[j - 1].fd;
+	for (; j <= i; j++) {
+		struct frame *f = &w->frames[j];
+
+		/* The root's own symlink was followed if the walk follows it. */
+		if (j == 0 && (w->flags & (OSX_WALK_FOLLOW | OSX_WALK_FOLLOW_ROOT)))
+			nofollow = 0;
+		char c = w->path[f->pathlen];
+
+		w->path[f->pathlen] = '\0';
+		fd = walk_openat(w, prev, w->path + f->nameoff, nofollow,
+				 w->nframes - j + (j > 0));
+		w->path[f->pathlen] = c;
+		fd = check_id(w, j, fd);
+		if (j > 0 && prev != w->frames[j - 1].fd)
+			walk_close(w, prev);
+		if (fd < 0)
+			break;
+		nofollow = (w->flags & OSX_WALK_FOLLOW) ? 0 : O_NOFOLLOW;
+		prev = fd;
+	}
+	return fd;
+}
+
+/*
+ * Reopen the evicted frames[i], needed again.  Through the ".." of its
+ * child first: one call, and right unless the child was moved or entered
+ * through a symlink, which the device and inode check catches.  Failing
+ * that, down by name from an open ancestor.  If the directory is gone,
+ * the rest of it is skipped and its POST says why.
+ */
+static void reopen(osx_walk *w, size_t i)
+{
+	struct frame *f = &w->frames[i];
+	int fd = -EBADF;
+
+	if (w->frames[i + 1].fd >= 0)
+		fd = check_id(w, i, walk_openat(w, w->frames[i + 1].fd, "..", 0,
+						w->nframes - i));
+	if (fd < 0)
+		fd = reopen_down(w, i);
+	if (fd >= 0) {
+		f->fd = fd;
+		return;
+	}
+	f->next = f->nrecs;
+	if (!f->error.code) {
+		/* Name the directory without losing the longer current path. */
+		char c = w->path[f->pathlen];
+
+		w->path[f->pathlen] = '\0';
+		osx_error_set(&f->error, -fd, "openat", w->path, NULL);
+		w->path[f->pathlen] = c;
+	}
+}
+
+static int push_rec(struct frame *f, const struct osx__dent64 *d)
+{
+	size_t len = strlen(d->name);
+
+	if (f->nrecs == f->caprecs) {
+		size_t cap = f->caprecs ? f->caprecs * 2 : 64;
+		struct rec *r = osx__realloc(f->recs, cap * sizeof(*r));
+
+		if (!r)
+			return -ENOMEM;
+		f->recs = r;
+		f->caprecs = cap;
+	}
+	if (f->nameslen + len + 1 > f->capnames) {
+		size_t cap = f->capnames ? f->capnames : 4096;
+		char *n;
+
+		while (cap < f->nameslen + len + 1)
+			cap *= 2;
+		n = osx__realloc(f->names, cap);
+		if (!n)
+			return -ENOMEM;
+		f->names = n;
+		f->capnames = cap;
+	}
+	memcpy(f->names + f->nameslen, d->name, len + 1);
+	f->recs[f->nrecs++] = (struct rec){ d->ino, f->nameslen, len, d->type };
+	f->nameslen += len + 1;
+	return 0;
+}
+
+static int rec_cmp(const void *a, const void *b, void *names)
+{
+	return strcmp((char *)names + ((const struct rec *)a)->off,
+		      (char *)names + ((const struct rec *)b)->off);
+}
+
+/* Read the whole directory.  A failure keeps what was read before it. */
+static void read_dir(osx_walk *w, struct frame *f)
+{
+	int r = 0;
+
+	f->nrecs = f->nameslen = f->next = 0;
+	f->read = 1;
+	while (r == 0) {
+		ssize_t pos, n = osx__sys_getdents64(f->fd, w->buf, sizeof(w->buf));
+		if (n <= 0) {
+			r = (int)n;
+			break;
+		}
+		for (pos = 0; pos < n && r == 0;) {
+			const struct osx__dent64 *d = (const struct osx__dent64 *)(w->buf + pos);
+
+			pos += d->reclen;
+			if (osx__is_dot(d->name))
+				continue;
+			r = push_rec(f, d);
+		}
+	}
+	if (r < 0)
+		osx_error_set(&f->error, -r, r == -ENOMEM ? "malloc" : "getdents64", w->path, NULL);
+	if ((w->flags & OSX_WALK_SORT) && f->nrecs > 1)
+		qsort_r(f->recs, f->nrecs, sizeof(*f->recs), rec_cmp, f->names);
+}
+
+static struct frame *push_frame(osx_walk *w, int fd, size_t nameoff, size_t pathlen)
+{
+	struct frame *f;
+
+	if (w->nframes == w->capframes) {
+		size_t cap = w->capframes ? w->capframes * 2 : 16;
+
+		f = osx__realloc(w->frames, cap * sizeof(*f));
+		if (!f)
+			return NULL;
+		memset(f + w->capframes, 0, (cap - w->capframes) * sizeof(*f));
+		w->frames = f;
+		w->capframes = cap;
+	}
+	f = &w->frames[w->nframes++];
+	f->fd = fd;
+	f->read = f->have_id = 0;
+	f->d_ino = 0;
+	f->nameoff = nameoff;
+	f->pathlen = pathlen;
+	f->nrecs = f->next = 0;
+	f->error.code = 0;
+	return f;
+}
+
+static void pop_frame(osx_walk *w)
+{
+	struct frame *f = top(w);
+
+	if (f->fd >= 0)
+		walk_close(w, f->fd);
+	w->nframes--;
+	/* Events of the new current directory need its parent's fd too. */
+	if (w->nframes >= 2 && w->frames[w->nframes - 2].fd < 0)
+		reopen(w, w->nframes - 2);
+}
+
+/* The event's error: set as the last step, so the entry fields stay. */
+static int ev_error(osx_walk *w, int code, const char *call)
+{
+	w->ev.event = OSX_WALK_ERROR;
+	w->ev.fd = -1;
+	osx_error_set(&w->ev.error, code, call, w->path, NULL);
+	return 1;
+}
+
+/* True when a directory with this identity is on the current path. */
+static int is_loop(osx_walk *w, const struct stat *st)
+{
+	size_t i;
+
+	for (i = 0; i < w->nframes; i++) {
+		struct frame *f = &w->frames[i];
+
+		if (frame_id(f) == 0 && f->dev == st->st_dev && f->ino == st->st_ino)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Open the directory the event describes and make it the current one.
+ * ent.dirfd is its parent's fd; link says it is a symlink being followed.
+ */
+static int enter(osx_walk *w, int link)
+{
+	osx_walk_entry *ev = &w->ev;
+	int follow = link || (w->flags & OSX_WALK_FOLLOW);
+	struct frame *f;
+	struct stat st;
+	int fd;
+
+	fd = walk_openat(w, ev->ent.dirfd, ev->ent.name, follow ? 0 : O_NOFOLLOW, 1);
+	if (fd < 0) {
+		/* No longer a directory (replaced by a file or a symlink since
+		 * it was listed): deliver what is there now, not followed. */
+		if ((fd == -ENOTDIR || fd == -ELOOP) && !follow && ev->depth > 0 &&
+		    osx_dirent_stat(&ev->ent, 0, &st, NULL) == 0) {
+			ev->ent.type = (unsigned char)IFTODT(st.st_mode);
+			ev->event = OSX_WALK_FILE;
+			return 1;
+		}
+		return ev_error(w, -fd, "openat");
+	}
+	if (follow || (w->flags & OSX_WALK_XDEV)) {
+		int r = osx__sys_fstat(fd, &st);
+
+		if (r == 0 && (w->flags & OSX_WALK_FOLLOW) && is_loop(w, &st))
+			r = -ELOOP;
+		if (r == 0 && ev->depth > 0 && (w->flags & OSX_WALK_XDEV) &&
+		    st.st_dev != w->root_dev) {
+			walk_close(w, fd);
+			ev->event = OSX_WALK_DIR;
+			w->pending = POST_UNENTERED;
+			return 1;
+		}
+		if (r < 0) {
+			walk_close(w, fd);
+			return ev_error(w, -r, r == -ELOOP ? "openat" : "fstat");
+		}
+		if (ev->depth == 0)
+			w->root_dev = st.st_dev;
+	}
+	f = push_frame(w, fd, (size_t)(ev->ent.name - w->path), ev->pathlen);
+	if (!f) {
+		walk_close(w, fd);
+		return ev_error(w, ENOMEM, "malloc");
+	}
+	if (follow || (w->flags & OSX_WALK_XDEV)) {
+		f->dev = st.st_dev;
+		f->ino = st.st_ino;
+		f->have_id = 1;
+	}
+	f->d_ino = ev->ent.ino;
+	ev->event = OSX_WALK_DIR;
+	ev->fd = fd;
+	return 1;
+}
+
+static void ev_reset(osx_walk_entry *ev)
+{
+	ev->fd = -1;
+	ev->error.code = 0;
+	ev->ent.have_lstat_ = ev->ent.have_stat_ = 0;
+}
+
+static int visit_root(osx_walk *w)
+{
+	osx_walk_entry *ev = &w->ev;
+	int follow = (w->flags & (OSX_WALK_FOLLOW | OSX_WALK_FOLLOW_ROOT)) != 0;
+	struct stat st;
+	int r;
+
+	w->pending = GO;
+	ev_reset(ev);
+	ev->depth = 0;
+	ev->path = w->path;
+	ev->pathlen = strlen(w->path);
+	ev->ent.name = w->path;
+	ev->ent.namelen = ev->pathlen;
+	ev->ent.dirfd = w->dirfd;
+	ev->ent.dir_ = NULL;
+	ev->ent.dirlen_ = 0;
+	ev->ent.ino = 0;
+	/* The root's type: one stat, since no listing gave a d_type. */
+	r = osx_dirent_stat(&ev->ent, 0, &st, &ev->error);
+	if (r < 0)
+		return ev_error(w, ev->error.code, "fstatat");
+	ev->ent.type = (unsigned char)IFTODT(st.st_mode);
+	ev->ent.ino = st.st_ino;
+	if (S_ISLNK(st.st_mode) && follow) {
+		if (osx_dirent_stat(&ev->ent, 1, &st, NULL) < 0 || !S_ISDIR(st.st_mode)) {
+			ev->event = OSX_WALK_FILE;
+			return 1;
+		}
+		return enter(w, 1);
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		ev->event = OSX_WALK_FILE;
+		return 1;
+	}
+	return enter(w, 0);
+}
+
+/* Deliver the next entry of directory f. */
+static int visit(osx_walk *w, struct frame *f, const struct rec *rec)
+{
+	osx_walk_entry *ev = &w->ev;
+	size_t at = f->pathlen;
+	struct stat st;
+	int r;
+
+	/* No separator after a root given with a trailing '/', as find. */
+	if (at > 0 && w->path[at - 1] != '/')
+		at++;
+	ev_reset(ev);
+	ev->depth = (unsigned)w->nframes;
+	ev->ent.dirfd = f->fd;
+	ev->ent.ino = rec->ino;
+	ev->ent.type = rec->type;
+	ev->ent.dirlen_ = f->pathlen;
+	r = path_reserve(w, at, rec->len + 1);
+	if (r < 0) {
+		/* The path cannot be built: name the directory and the entry. */
+		ev->path = w->path;
+		ev->pathlen = f->pathlen;
+		ev->ent.name = f->names + rec->off;
+		ev->ent.namelen = rec->len;
+		ev->ent.dir_ = w->path;
+		return ev_error(w, ENOMEM, "malloc");
+	}
+	w->path[f->pathlen] = '/';
+	memcpy(w->path + at, f->names + rec->off, rec->len + 1);
+	ev->path = w->path;
+	ev->pathlen = at + rec->len;
+	ev->ent.name = w->path + at;
+	ev->ent.namelen = rec->len;
+	ev->ent.dir_ = w->path;
+
+	if (ev->ent.type == DT_UNKNOWN) {
+		if (osx_dirent_stat(&ev->ent, 0, &st, &ev->error) < 0)
+			return ev_error(w, ev->error.code, "fstatat");
+		ev->ent.type = (unsigned char)IFTODT(st.st_mode);
+	}
+	if (ev->ent.type == DT_LNK && (w->flags & OSX_WALK_FOLLOW)) {
+		/* A dangling link (or a chain of links too long) is just a link,
+		 * as find -L and fts treat it. */
+		r = osx_dirent_stat(&ev->ent, 1, &st, &ev->error);
+		if (r < 0 && ev->error.code != ENOENT && ev->error.code != ELOOP)
+			return ev_error(w, ev->error.code, "fstatat");
+		ev->error.code = 0;
+		if (r < 0 || !S_ISDIR(st.st_mode)) {
+			ev->event = OSX_WALK_FILE;
+			return 1;
+		}
+		/* Known now, entered or not (find -L reports it at max depth). */
+		if (is_loop(w, &st))
+			return ev_error(w, ELOOP, "openat");
+	} else if (ev->ent.type != DT_DIR) {
+		ev->event = OSX_WALK_FILE;
+		return 1;
+	}
+	if (w->max_depth && ev->depth >= w->max_depth) {
+		ev->event = OSX_WALK_DIR;
+		w->pending = POST_UNENTERED;
+		return 1;
+	}
+	return enter(w, ev->ent.type == DT_LNK);
+}
+
+static int emit_post(osx_walk *w, struct frame *f)
+{
+	osx_walk_entry *ev = &w->ev;
+
+	w->path[f->pathlen] = '\0';
+	ev_reset(ev);
+	ev->event = OSX_WALK_DIR_POST;
+	ev->depth = (unsigned)w->nframes - 1;
+	ev->path = w->path;
+	ev->pathlen = f->pathlen;
+	ev->fd = f->fd;
+	ev->ent.name = w->path + f->nameoff;
+	ev->ent.namelen = f->pathlen - f->nameoff;
+	ev->ent.dirfd = w->nframes >= 2 ? w->frames[w->nframes - 2].fd : w->dirfd;
+	ev->ent.dir_ = w->nframes >= 2 ? w->path : NULL;
+	ev->ent.dirlen_ = w->nframes >= 2 ? w->frames[w->nframes - 2].pathlen : 0;
+	ev->ent.ino = f->d_ino;
+	ev->ent.type = DT_DIR;
+	if (f->error.code)
+		ev->error = f->error;
+	w->pending = POP;
+	return 1;
+}
+
+int osx_walk_next(osx_walk *w, osx_walk_entry **out)
+{
+	*out = &w->ev;
+	switch (w->pending) {
+	case ROOT:
+		return visit_root(w);
+	case DONE:
+		return 0;
+	case POST_UNENTERED:
+		w->ev.event = OSX_WALK_DIR_POST;
+		w->pending = GO;
+		return 1;
+	case POP:
+		pop_frame(w);
+		w->pending = GO;
+		break;
+	case GO:
+		break;
+	}
+	while (w->nframes > 0) {
+		struct frame *f = top(w);
+
+		if (!f->read)
+			read_dir(w, f);
+		if (f->next < f->nrecs) {
+			f->next++;
+			return visit(w, f, &f->recs[f->next - 1]);
+		}
+		return emit_post(w, f);
+	}
+	w->pending = DONE;
+	return 0;
+}

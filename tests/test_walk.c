@@ -1,0 +1,969 @@
+/* osx_walk, osx_fwalk and osx_rmtree on generated trees. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "shim.h"
+
+/* ---- building trees (plain libc: the library is what is tested) ---- */
+
+static const char *vtpath(const char *fmt, va_list ap)
+{
+	/* A few at once: rename(tpath(...), tpath(...)). */
+	static char bufs[4][PATH_MAX + 512];
+	static unsigned next;
+	char rel[PATH_MAX], *buf = bufs[next++ % 4];
+
+	vsnprintf(rel, sizeof(rel), fmt, ap);
+	snprintf(buf, sizeof(bufs[0]), "%s/%s", osx_test_tmpdir(), rel);
+	return buf;
+}
+
+/* A path under the test's directory. */
+static const char *tpath(const char *fmt, ...)
+{
+	const char *p;
+	va_list ap;
+
+	va_start(ap, fmt);
+	p = vtpath(fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+static void mkd(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	assert_int_equal(mkdir(vtpath(fmt, ap), 0755), 0);
+	va_end(ap);
+}
+
+static void mkf(const char *fmt, ...)
+{
+	va_list ap;
+	int fd;
+
+	va_start(ap, fmt);
+	fd = open(vtpath(fmt, ap), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+	va_end(ap);
+	assert_true(fd >= 0);
+	close(fd);
+}
+
+static void mkl(const char *target, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	assert_int_equal(symlink(target, vtpath(fmt, ap)), 0);
+	va_end(ap);
+}
+
+static void mksock(const char *rel)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	/* bind() takes at most 107 bytes: bind a short name from the dir. */
+	assert_true(s >= 0 && cwd >= 0);
+	assert_int_equal(chdir(osx_test_tmpdir()), 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", rel);
+	assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(fchdir(cwd), 0);
+	close(s);
+	close(cwd);
+}
+
+/* The small tree most tests use, and how a sorted walk of it starts. */
+#define SMALL_TREE_START "D r\nD r/a\nD r/a/b\nF r/a/b/f3\nP r/a/b\nF r/a/f2\n"
+static void small_tree(void)
+{
+	mkd("r");
+	mkd("r/a");
+	mkd("r/a/b");
+	mkf("r/a/b/f3");
+	mkf("r/a/f2");
+	mkf("r/f1");
+	mkl("a", "r/la");
+	mkl("nowhere", "r/dang");
+}
+
+/* ---- recording walks ---- */
+
+/* Every event as "<kind> <path relative to the tmpdir>\n", in order. */
+struct log {
+	char text[16384];
+	size_t len;
+	unsigned errors;
+	osx_error first;
+};
+
+static char kind(const osx_walk_entry *e)
+{
+	switch (e->event) {
+	case OSX_WALK_FILE:
+		return 'F';
+	case OSX_WALK_DIR:
+		return 'D';
+	case OSX_WALK_DIR_POST:
+		return e->error.code ? 'E' : 'P';
+	default:
+		return 'X';
+	}
+}
+
+static void log_event(struct log *lg, const osx_walk_entry *e)
+{
+	size_t skip = strlen(osx_test_tmpdir()) + 1;
+	int n;
+
+	assert_int_equal(strlen(e->path), e->pathlen);
+	assert_true(e->pathlen >= skip);
+	n = snprintf(lg->text + lg->len, sizeof(lg->text) - lg->len, "%c %s\n", kind(e),
+		     e->path + skip);
+	assert_true(n > 0 && (size_t)n < sizeof(lg->text) - lg->len);
+	lg->len += (size_t)n;
+	if ((e->event == OSX_WALK_ERROR || e->error.code) && !lg->errors++)
+		lg->first = e->error;
+}
+
+/* Walk root (relative to the tmpdir) and log it; prune the directory prune
+ * (relative too). */
+static void walk_log(const char *root, unsigned flags, unsigned max_depth, const char *prune,
+		     struct log *lg)
+{
+	osx_walk_options opt = { flags, max_depth };
+	osx_walk_entry *e;
+	osx_error err;
+	osx_walk *w;
+
+	memset(lg, 0, sizeof(*lg));
+	w = osx_walk_open(tpath("%s", root), &opt, &err);
+	assert_non_null(w);
+	while (osx_walk_next(w, &e) == 1) {
+		log_event(lg, e);
+		if (prune && e->event == OSX_WALK_DIR &&
+		    !strcmp(e->path + strlen(osx_test_tmpdir()) + 1, prune))
+			osx_walk_prune(w);
+	}
+	assert_int_equal(osx_walk_next(w, &e), 0);
+	osx_walk_close(w);
+}
+
+/* ---- walk ---- */
+
+static void events_in_order(void **state)
+{
+	struct log lg;
+
+	(void)state;
+	small_tree();
+	walk_log("r", OSX_WALK_SORT, 0, NULL, &lg);
+	assert_string_equal(lg.text,
+			    SMALL_TREE_START
+			    "P r/a\n"
+			    "F r/dang\n"
+			    "F r/f1\n"
+			    "F r/la\n"
+			    "P r\n");
+	/* Unsorted: the same events as a set, and a root with a '/'. */
+	walk_log("r/", 0, 0, NULL, &lg);
+	assert_int_equal(lg.errors, 0);
+	assert_non_null(strstr(lg.text, "F r/a/b/f3\n"));
+	assert_null(strstr(lg.text, "//"));
+}
+
+/* The entry fields: depth, d_type, the fds, and osx_dirent_* on ent. */
+static void entry_fields(void **state)
+{
+	osx_walk_entry *e;
+	osx_error err;
+	osx_walk *w;
+	struct stat st;
+	int n = 0;
+
+	(void)state;
+	small_tree();
+	mkd("r/a/b/c");
+	w = osx_walk_open(tpath("r"), NULL, &err);
+	assert_non_null(w);
+	while (osx_walk_next(w, &e) == 1) {
+		const char *slash = strrchr(e->path, '/');
+		unsigned depth = 0;
+		const char *p;
+
+		char joined[PATH_MAX];
+
+		n++;
+		assert_string_equal(e->ent.name, e->depth ? slash + 1 : e->path);
+		assert_int_equal(osx_dirent_path(&e->ent, joined, sizeof(joined)), e->pathlen);
+		assert_string_equal(joined, e->path);
+		assert_int_equal(strlen(e->ent.name), e->ent.namelen);
+		for (p = e->path + strlen(tpath("r")); *p; p++)
+			depth += *p == '/';
+		assert_int_equal(e->depth, depth);
+		/* ent.dirfd is the parent: a stat through it is the entry's. */
+		assert_int_equal(osx_dirent_stat(&e->ent, 0, &st, &err), 0);
+		assert_int_equal(IFTODT(st.st_mode), e->ent.type);
+		if (e->depth)
+			assert_int_equal(st.st_ino, e->ent.ino);
+		if (e->event == OSX_WALK_DIR || e->event == OSX_WALK_DIR_POST) {
+			struct stat self;
+
+			assert_true(e->fd >= 0);
+			assert_int_equal(fstat(e->fd, &self), 0);
+			assert_int_equal(self.st_ino, st.st_ino);
+		} else {
+			assert_int_equal(e->event, OSX_WALK_FILE);
+			assert_int_equal(e->fd, -1);
+		}
+	}
+	/* r, a, b, c twice each; f3, f2, f1, la, dang once. */
+	assert_int_equal(n, 13);
+	osx_walk_close(w);
+}
+
+/* One openat, the getdents64 calls and one close per directory: no stat
+ * but the root's, as d_type is known on the file systems tests run on. */
+static void syscalls_per_directory(void **state)
+{
+	unsigned long open0, dents0, close0, stat0, fstat0;
+	int i, ndirs = 20;
+	osx_walk_entry *e;
+	osx_walk *w;
+
+	(void)state;
+	mkd("r");
+	for (i = 0; i < ndirs; i++) {
+		mkd("r/d%d", i);
+		mkf("r/d%d/file", i);
+		mkl("file", "r/d%d/link", i);
+	}
+	open0 = osx__fault_count(OSX__SYS_openat);
+	dents0 = osx__fault_count(OSX__SYS_getdents64);
+	close0 = osx__fault_count(OSX__SYS_close);
+	stat0 = osx__fault_count(OSX__SYS_fstatat);
+	fstat0 = osx__fault_count(OSX__SYS_fstat);
+	w = osx_walk_open(tpath("r"), NULL, NULL);
+	assert_non_null(w);
+	while (osx_walk_next(w, &e) == 1)
+		assert_int_not_equal(e->event, OSX_WALK_ERROR);
+	osx_walk_close(w);
+	assert_int_equal(osx__fault_count(OSX__SYS_openat) - open0, ndirs + 1);
+	assert_int_equal(osx__fault_count(OSX__SYS_getdents64) - dents0, 2 * (ndirs + 1));
+	assert_int_equal(osx__fault_count(OSX__SYS_close) - close0, ndirs + 1);
+	assert_int_equal(osx__fault_count(OSX__SYS_fstatat) - stat0, 1);
+	assert_int_equal(osx__fault_count(OSX__SYS_fstat) - fstat0, 0);
+}
+
+static void follow_and_loops(void **state)
+{
+	struct log lg;
+
+	(void)state;
+	small_tree();
+	mkl("..", "r/a/up");
+	walk_log("r", OSX_WALK_FOLLOW | OSX_WALK_SORT, 0, NULL, &lg);
+	assert_string_equal(lg.text,
+			    SMALL_TREE_START
+			    "X r/a/up\n"
+			    "P r/a\n"
+			    "F r/dang\n"
+			    "F r/f1\n"
+			    "D r/la\n"
+			    "D r/la/b\n"
+			    "F r/la/b/f3\n"
+			    "P r/la/b\n"
+			    "F r/la/f2\n"
+			    "X r/la/up\n"
+			    "P r/la\n"
+			    "P r\n");
+	assert_int_equal(lg.errors, 2);
+	assert_int_equal(lg.first.code, ELOOP);
+	assert_string_equal(lg.first.name, tpath("r/a/up"));
+
+	/* Without FOLLOW the links are files and nothing loops. */
+	walk_log("r", OSX_WALK_SORT, 0, NULL, &lg);
+	assert_int_equal(lg.errors, 0);
+	assert_non_null(strstr(lg.text, "F r/a/up\n"));
+
+	/* A symlink as the root: a file, unless FOLLOW_ROOT (find -H). */
+	mkl("r", "lr");
+	walk_log("lr", 0, 0, NULL, &lg);
+	assert_string_equal(lg.text, "F lr\n");
+	walk_log("lr", OSX_WALK_FOLLOW_ROOT | OSX_WALK_SORT, 0, NULL, &lg);
+	assert_non_null(strstr(lg.text, "D lr\nD lr/a\n"));
+	assert_non_null(strstr(lg.text, "F lr/la\n"));
+	assert_int_equal(lg.errors, 0);
+}
+
+static void prune_and_max_depth(void **state)
+{
+	struct log lg;
+	osx_walk_options opt = { 0, 1 };
+	osx_walk_entry *e;
+	osx_walk *w;
+
+	(void)state;
+	small_tree();
+	walk_log("r", OSX_WALK_SORT, 0, "r/a", &lg);
+	assert_string_equal(lg.text, "D r\nD r/a\nF r/dang\nF r/f1\nF r/la\nP r\n");
+	walk_log("r", OSX_WALK_SORT, 1, NULL, &lg);
+	assert_string_equal(lg.text,
+			    "D r\nD r/a\nP r/a\nF r/dang\nF r/f1\nF r/la\nP r\n");
+	walk_log("r", OSX_WALK_SORT, 1, "r/a", &lg);
+	assert_string_equal(lg.text, "D r\nD r/a\nF r/dang\nF r/f1\nF r/la\nP r\n");
+	walk_log("r", OSX_WALK_SORT, 0, "r", &lg);
+	assert_string_equal(lg.text, "D r\n");
+
+	/* A directory not entered has no fd, and costs no openat. */
+	w = osx_walk_open(tpath("r"), &opt, NULL);
+	assert_non_null(w);
+	while (osx_walk_next(w, &e) == 1)
+		if (e->depth == 1 && e->ent.type == DT_DIR)
+			assert_int_equal(e->fd, -1);
+	osx_walk_close(w);
+	/* prune anywhere else changes nothing. */
+	w = osx_walk_open(tpath("r"), &(osx_walk_options){ OSX_WALK_SORT, 0 }, NULL);
+	assert_non_null(w);
+	memset(&lg, 0, sizeof(lg));
+	while (osx_walk_next(w, &e) == 1) {
+		log_event(&lg, e);
+		if (e->event != OSX_WALK_DIR)
+			osx_walk_prune(w);
+	}
+	osx_walk_close(w);
+	assert_non_null(strstr(lg.text, "F r/a/b/f3\nP r/a/b\n"));
+}
+
+/* Every kind of entry and every awkward name, several buffers' worth. */
+static void odd_names_and_types(void **state)
+{
+	static const char *odd[] = { "new\nline", " space", "-dash", "\xff\xfe bad utf-8" };
+	int n = osx_test_under_valgrind() ? 1000 : 5000, i, found[8] = { 0 };
+	unsigned long files = 0;
+	char long_name[256];
+	osx_walk_entry *e;
+	osx_walk *w;
+	size_t k;
+
+	(void)state;
+	mkd("r");
+	mkd("r/big");
+	for (i = 0; i < n; i++)
+		mkf("r/big/entry-%05d-with-some-padding", i);
+	for (k = 0; k < 4; k++) {
+		mkd("r/%s", odd[k]);
+		mkf("r/%s/%s", odd[k], odd[k]);
+	}
+	memset(long_name, 'n', 255);
+	long_name[255] = '\0';
+	mkf("r/%s", long_name);
+	assert_int_equal(mkfifo(tpath("r/fifo"), 0644), 0);
+	mksock("r/sock");
+
+	w = osx_walk_open(tpath("r"), NULL, NULL);
+	assert_non_null(w);
+	while (osx_walk_next(w, &e) == 1) {
+		assert_int_not_equal(e->event, OSX_WALK_ERROR);
+		if (e->event != OSX_WALK_FILE)
+			continue;
+		files++;
+		if (e->ent.type == DT_FIFO)
+			found[0]++;
+		if (e->ent.type == DT_SOCK)
+			found[1]++;
+		if (e->ent.namelen == 255)
+			found[2]++;
+		for (k = 0; k < 4; k++)
+			if (!strcmp(e->ent.name, odd[k]) &&
+			    !strcmp(e->path, tpath("r/%s/%s", odd[k], odd[k])))
+				found[3 + k]++;
+	}
+	osx_walk_close(w);
+	assert_int_equal(files, (unsigned long)n + 4 + 1 + 2);
+	for (k = 0; k < 7; k++)
+		assert_int_equal(found[k], 1);
+	assert_int_equal(osx_rmtree(tpath("r"), NULL, NULL, NULL), 0);
+	assert_int_equal(access(tpath("r"), F_OK), -1);
+}
+
+/* How many fds this process has open. */
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n - 3; /* ".", ".." and the DIR's own */
+}
+
+/* Build a chain of `levels' directories named name under dfd; returns
+ * an fd of the deepest (PATH_MAX does not limit *at calls). */
+static int make_chain(int dfd, const char *name, int levels)
+{
+	int i, fd;
+
+	for (i = 0; i < levels; i++) {
+		assert_int_equal(mkdirat(dfd, name, 0755), 0);
+		fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		assert_true(fd >= 0);
+		close(dfd);
+		dfd = fd;
+	}
+	return dfd;
+}
+
+static void deeper_than_path_max(void **state)
+{
+	int levels = 300, dfd, fd, fds0, max_fds = 0, deepest = 0;
+	char name[256];
+	size_t longest = 0;
+	unsigned dirs = 0, posts = 0, bottom = 0;
+	osx_walk_entry *e;
+	osx_walk *w;
+
+	(void)state;
+	mkd("r");
+	memset(name, 'd', 255);
+	name[255] = '\0';
+	/* 20 levels of 255-byte names (5 KiB of path), then 300 short ones,
+	 * more than the walk keeps open at once. */
+	dfd = open(tpath("r"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = make_chain(dfd, name, 20);
+	dfd = make_chain(dfd, "s", levels);
+	fd = openat(dfd, "bottom", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+	close(dfd);
+
+	fds0 = count_fds();
+	w = osx_walk_open(tpath("r"), NULL, NULL);
+	assert_non_null(w);
+	while (osx_walk_next(w, &e) == 1) {
+		assert_int_not_equal(e->event, OSX_WALK_ERROR);
+		assert_int_equal(e->error.code, 0);
+		dirs += e->event == OSX_WALK_DIR;
+		posts += e->event == OSX_WALK_DIR_POST;
+		if (e->pathlen > longest)
+			longest = e->pathlen;
+		if ((int)e->depth > deepest)
+			deepest = (int)e->depth;
+		if (e->event == OSX_WALK_FILE) {
+			bottom++;
+			assert_string_equal(e->ent.name, "bottom");
+			/* dirfd still works at that depth. */
+			assert_int_equal(faccessat(e->ent.dirfd, "bottom", F_OK, 0), 0);
+			max_fds = count_fds() - fds0;
+		}
+		/* Every POST's parent fd is open: what rmtree needs. */
+		if (e->event == OSX_WALK_DIR_POST && e->depth > 0)
+			assert_int_equal(faccessat(e->ent.dirfd, e->ent.name, F_OK,
+						   AT_SYMLINK_NOFOLLOW), 0);
+	}
+	osx_walk_close(w);
+	assert_int_equal(bottom, 1);
+	assert_int_equal(dirs, 1 + 20 + levels);
+	assert_int_equal(posts, dirs);
+	assert_int_equal(deepest, 20 + levels + 1);
+	assert_true(longest > PATH_MAX);
+	/* The fd budget held (64 directories at most). */
+	assert_true(max_fds <= 64);
+	assert_int_equal(osx_rmtree(tpath("r"), NULL, NULL, NULL), 0);
+	assert_int_equal(access(tpath("r"), F_OK), -1);
+}
+
+/* Walk r (a 100-deep chain r/c/s/s/... and r/z-after) and, at depth 90,
+ * when r and r/c are closed for the fd budget, move r/c/s away; and
+ * replace r/c too when replace is set.  Logs the errors only. */
+static void walk_and_move(int replace, struct log *lg)
+{
+	osx_walk_options opt = { OSX_WALK_SORT, 0 };
+	int moved = 0, after = 0;
+	osx_walk_entry *e;
+	osx_walk *w;
+
+	memset(lg, 0, sizeof(*lg));
+	w = osx_walk_open(tpath("r"), &opt, NULL);
+	assert_non_null(w);
+	while (osx_walk_next(w, &e) == 1) {
+		if (e->depth == 90 && e->event == OSX_WALK_DIR && !moved++) {
+			assert_int_equal(rename(tpath("r/c/s"), tpath("away/s")), 0);
+			if (replace) {
+				assert_int_equal(rename(tpath("r/c"), tpath("away/c")), 0);
+				mkd("r/c");
+			}
+		}
+		after += !strcmp(e->ent.name, "z-after");
+		if (e->event == OSX_WALK_ERROR || e->error.code)
+			log_event(lg, e);
+	}
+	osx_walk_close(w);
+	assert_int_equal(moved, 1);
+	assert_int_equal(after, 1);
+}
+
+static void evicted_directory_moved(void **state)
+{
+	struct log lg;
+	int dfd;
+
+	(void)state;
+	mkd("r");
+	mkd("r/c");
+	mkf("r/z-after");
+	mkd("away");
+	dfd = open(tpath("r/c"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	close(make_chain(dfd, "s", 100));
+	/* ".." of the moved r/c/s is "away", not r/c: the walk finds r/c
+	 * by name from r instead and goes on without an error. */
+	walk_and_move(0, &lg);
+	assert_int_equal(lg.errors, 0);
+
+	/* With r/c replaced as well, the walk cannot find it any more: r/c's
+	 * POST says so, and r goes on. */
+	assert_int_equal(rename(tpath("away/s"), tpath("r/c/s")), 0);
+	walk_and_move(1, &lg);
+	assert_int_equal(lg.errors, 1);
+	assert_int_equal(lg.first.code, ESTALE);
+	assert_string_equal(lg.first.name, tpath("r/c"));
+	assert_string_equal(lg.text, "E r/c\n");
+	assert_int_equal(osx_rmtree(tpath("away"), NULL, NULL, NULL), 0);
+	assert_int_equal(osx_rmtree(tpath("r"), NULL, NULL, NULL), 0);
+}
+
+/* A directory swapped for a symlink after its parent was listed: the walk
+ * reports a symlink and never goes where it points. */
+static void race_dir_replaced_by_symlink(void **state)
+{
+	struct log lg;
+	osx_walk_entry *e;
+	osx_walk *w;
+	int swapped = 0;
+
+	(void)state;
+	mkd("outside");
+	mkf("outside/victim");
+	mkd("r");
+	mkf("r/a");
+	mkd("r/sub");
+	mkf("r/sub/inner");
+	memset(&lg, 0, sizeof(lg));
+	w = osx_walk_open(tpath("r"), &(osx_walk_options){ OSX_WALK_SORT, 0 }, NULL);
+	assert_non_null(w);
+	while (osx_walk_next(w, &e) == 1) {
+		log_event(&lg, e);
+		if (e->event == OSX_WALK_FILE && !strcmp(e->ent.name, "a")) {
+			/* "sub" was listed as a directory; swap it now. */
+			assert_int_equal(rename(tpath("r/sub"), tpath("sub.old")), 0);
+			mkl("../outside", "r/sub");
+			swapped = 1;
+		}
+		if (!strcmp(e->ent.name, "sub") && swapped)
+			assert_int_equal(e->ent.type, DT_LNK);
+	}
+	osx_walk_close(w);
+	assert_string_equal(lg.text, "D r\nF r/a\nF r/sub\nP r\n");
+
+	/* And rmtree removes the symlink, not what it points to. */
+	assert_int_equal(osx_rmtree(tpath("r"), NULL, NULL, NULL), 0);
+	assert_int_equal(access(tpath("outside/victim"), F_OK), 0);
+}
+
+/* rmtree against a process that keeps swapping a directory of the tree
+ * for a symlink to a directory outside it (CVE-2022-21658). */
+static void rmtree_race(void **state)
+{
+	int rounds = osx_test_under_valgrind() ? 20 : 200, i, status, failed = 0;
+	pid_t pid;
+
+	(void)state;
+	mkd("outside");
+	for (i = 0; i < 10; i++)
+		mkf("outside/victim%d", i);
+	for (i = 0; i < rounds; i++) {
+		mkd("r");
+		mkd("r/x");
+		mkd("hold");
+		mkf("r/x/f1");
+		mkf("r/x/f2");
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			char x[PATH_MAX], held[PATH_MAX];
+
+			snprintf(x, sizeof(x), "%s", tpath("r/x"));
+			snprintf(held, sizeof(held), "%s", tpath("hold/x"));
+			for (;;) {
+				if (rename(x, held) == 0) {
+					if (symlink("../outside", x) == 0)
+						unlink(x);
+					rename(held, x);
+				}
+			}
+		}
+		failed += osx_rmtree(tpath("r"), NULL, NULL, NULL) < 0;
+		kill(pid, SIGKILL);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		for (int j = 0; j < 10; j++)
+			assert_int_equal(access(tpath("outside/victim%d", j), F_OK), 0);
+		/* Whatever is left (the swapper may have put x back) goes now. */
+		osx_rmtree(tpath("r"), NULL, NULL, NULL);
+		assert_int_equal(osx_rmtree(tpath("hold"), NULL, NULL, NULL), 0);
+	}
+	print_message("rmtree race: %d of %d rounds saw an error\n", failed, rounds);
+}
+
+static void fwalk_fds(void **state)
+{
+	int dfd, reads = 0;
+	osx_walk_entry *e;
+	osx_walk *w;
+
+	(void)state;
+	small_tree();
+	dfd = open(osx_test_tmpdir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dfd >= 0);
+	/* The root relative to a directory fd, as os.fwalk(dir_fd=). */
+	w = osx_fwalk_open(dfd, "r", NULL, NULL);
+	assert_non_null(w);
+	while (osx_walk_next(w, &e) == 1) {
+		if (e->depth == 0)
+			assert_int_equal(e->ent.dirfd, dfd);
+		if (e->event == OSX_WALK_DIR) {
+			int fd = openat(e->fd, "f2", O_RDONLY | O_CLOEXEC);
+
+			if (fd >= 0) {
+				reads++;
+				assert_string_equal(e->path, "r/a");
+				close(fd);
+			}
+		}
+	}
+	osx_walk_close(w);
+	close(dfd);
+	assert_int_equal(reads, 1);
+}
+
+static void bad_roots(void **state)
+{
+	struct log lg;
+	osx_error err;
+
+	(void)state;
+	assert_null(osx_walk_open(NULL, NULL, &err));
+	assert_int_equal(err.code, EINVAL);
+	assert_int_equal(errno, EINVAL);
+	walk_log("missing", 0, 0, NULL, &lg);
+	assert_string_equal(lg.text, "X missing\n");
+	assert_int_equal(lg.first.code, ENOENT);
+	mkf("file");
+	walk_log("file", 0, 0, NULL, &lg);
+	assert_string_equal(lg.text, "F file\n");
+}
+
+/* The same filesystem: /proc is another one than / on every Linux. */
+static void xdev(void **state)
+{
+	osx_walk_options opt = { OSX_WALK_XDEV, 2 };
+	struct stat root, proc;
+	osx_walk_entry *e;
+	osx_walk *w;
+	int saw_proc = 0, below_proc = 0;
+
+	(void)state;
+	if (stat("/", &root) < 0 || stat("/proc", &proc) < 0 || root.st_dev == proc.st_dev)
+		skip();
+	w = osx_walk_open("/", &opt, NULL);
+	assert_non_null(w);
+	while (osx_walk_next(w, &e) == 1) {
+		if (!strcmp(e->path, "/proc") && e->event == OSX_WALK_DIR) {
+			saw_proc++;
+			assert_int_equal(e->fd, -1);
+		}
+		below_proc += !strncmp(e->path, "/proc/", 6);
+	}
+	osx_walk_close(w);
+	assert_int_equal(saw_proc, 1);
+	assert_int_equal(below_proc, 0);
+}
+
+/* Run the walk in a child that is not root, so permissions apply. */
+static void unreadable_directory(void **state)
+{
+	struct log lg;
+	pid_t pid;
+	int status;
+
+	(void)state;
+	small_tree();
+	mkd("r/locked");
+	mkf("r/locked/secret");
+	mkf("r/z-after");
+	assert_int_equal(chmod(tpath("r/locked"), 0), 0);
+	assert_int_equal(chmod(osx_test_tmpdir(), 0755), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (geteuid() == 0 && (setgid(65534) < 0 || setuid(65534) < 0))
+			_exit(2);
+		walk_log("r", OSX_WALK_SORT, 0, NULL, &lg);
+		_exit(lg.errors == 1 && lg.first.code == EACCES &&
+				      strstr(lg.text, "X r/locked\nF r/z-after\nP r\n") &&
+				      !strstr(lg.text, "secret") ?
+			      0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+
+	/* The same seen in-process by injecting the EACCES. */
+	osx__fault_fail(OSX__SYS_openat, 3, 1, EACCES);
+	walk_log("r", OSX_WALK_SORT, 0, NULL, &lg);
+	assert_int_equal(lg.errors, 1);
+	assert_int_equal(lg.first.code, EACCES);
+	assert_string_equal(lg.first.name, tpath("r/a/b"));
+	assert_non_null(strstr(lg.text, "D r/a\nX r/a/b\nF r/a/f2\nP r/a\n"));
+	assert_int_equal(chmod(tpath("r/locked"), 0755), 0);
+}
+
+/* A read error part-way: what was read is delivered, the POST says so. */
+static void read_error_on_post(void **state)
+{
+	struct log lg;
+
+	(void)state;
+	small_tree();
+	osx__fault_fail(OSX__SYS_getdents64, 2, 1, EIO);
+	walk_log("r", OSX_WALK_SORT, 0, NULL, &lg);
+	assert_int_equal(lg.errors, 1);
+	assert_int_equal(lg.first.code, EIO);
+	assert_string_equal(lg.first.call, "getdents64");
+	assert_non_null(strstr(lg.text, "E r\n"));
+}
+
+/* ---- rmtree ---- */
+
+static void rmtree_everything(void **state)
+{
+	int dfd;
+	osx_error err;
+
+	(void)state;
+	small_tree();
+	mkl("..", "r/a/up");
+	mkd("outside");
+	mkf("outside/keep");
+	mkl("../outside", "r/to-outside");
+	mkl(tpath("outside/keep"), "r/abs-link");
+	assert_int_equal(mkfifo(tpath("r/fifo"), 0644), 0);
+	mksock("r/sock");
+	mkd("r/ro");
+	mkf("r/ro/f");
+	assert_int_equal(chmod(tpath("r/ro"), 0555), 0);
+	assert_int_equal(osx_rmtree(tpath("r"), NULL, NULL, &err), 0);
+	assert_int_equal(access(tpath("r"), F_OK), -1);
+	assert_int_equal(access(tpath("outside/keep"), F_OK), 0);
+
+	/* Relative to a directory fd. */
+	small_tree();
+	dfd = open(osx_test_tmpdir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_int_equal(osx_rmtree_at(dfd, "r", NULL, NULL, &err), 0);
+	close(dfd);
+	assert_int_equal(access(tpath("r"), F_OK), -1);
+}
+
+static void rmtree_bad_roots(void **state)
+{
+	osx_error err;
+
+	(void)state;
+	mkd("d");
+	mkf("d/f");
+	mkl("d", "link");
+	assert_int_equal(osx_rmtree(tpath("link"), NULL, NULL, &err), -1);
+	assert_int_equal(err.code, ENOTDIR);
+	assert_int_equal(errno, ENOTDIR);
+	assert_int_equal(access(tpath("link"), F_OK), 0);
+	assert_int_equal(access(tpath("d/f"), F_OK), 0);
+	assert_int_equal(osx_rmtree(tpath("d/f"), NULL, NULL, &err), -1);
+	assert_int_equal(err.code, ENOTDIR);
+	assert_int_equal(osx_rmtree(tpath("missing"), NULL, NULL, &err), -1);
+	assert_int_equal(err.code, ENOENT);
+	assert_string_equal(err.name, tpath("missing"));
+	assert_int_equal(osx_rmtree(NULL, NULL, NULL, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+}
+
+struct errors {
+	int n;
+	int codes[8];
+	char names[8][PATH_MAX];
+};
+
+static void collect(const osx_error *e, void *arg)
+{
+	struct errors *es = arg;
+
+	if (es->n < 8) {
+		es->codes[es->n] = e->code;
+		snprintf(es->names[es->n], PATH_MAX, "%s", e->name);
+	}
+	es->n++;
+}
+
+/* With onerror every failure is reported and the rest is removed; without
+ * it the first failure stops the removal. */
+static void rmtree_reports_each_error(void **state)
+{
+	struct errors es = { 0 };
+	unsigned long unlinks;
+	osx_error err;
+
+	(void)state;
+	small_tree();
+	/* The first unlinkat fails (whichever entry it is), so that entry,
+	 * its directory and every ancestor stay, each with ENOTEMPTY. */
+	osx__fault_fail(OSX__SYS_unlinkat, 1, 1, EPERM);
+	assert_int_equal(osx_rmtree(tpath("r"), collect, &es, &err), -1);
+	assert_int_equal(err.code, EPERM);
+	assert_int_equal(errno, EPERM);
+	assert_true(es.n >= 2);
+	assert_int_equal(es.codes[0], EPERM);
+	assert_string_equal(es.names[0], err.name);
+	assert_int_equal(es.codes[es.n - 1], ENOTEMPTY);
+	assert_string_equal(es.names[es.n - 1], tpath("r"));
+	/* Only the file that failed is left, and its directories. */
+	assert_int_equal(faccessat(AT_FDCWD, err.name, F_OK, AT_SYMLINK_NOFOLLOW), 0);
+	assert_int_equal(osx_rmtree(tpath("r"), NULL, NULL, &err), 0);
+
+	/* Without onerror: stops at once. */
+	small_tree();
+	unlinks = osx__fault_count(OSX__SYS_unlinkat);
+	osx__fault_fail(OSX__SYS_unlinkat, 1, 1, EPERM);
+	assert_int_equal(osx_rmtree(tpath("r"), NULL, NULL, &err), -1);
+	assert_int_equal(err.code, EPERM);
+	assert_int_equal(osx__fault_count(OSX__SYS_unlinkat) - unlinks, 1);
+	assert_int_equal(osx_rmtree(tpath("r"), NULL, NULL, &err), 0);
+}
+
+/* ---- fault sweeps ---- */
+
+/* A whole walk: -1 with the first error event's error. */
+static long sweep_walk(void *ctx, osx_error *err)
+{
+	unsigned flags = *(unsigned *)ctx;
+	osx_walk_entry *e;
+	osx_walk *w;
+	int failed = 0;
+
+	w = osx_walk_open(tpath("r"), &(osx_walk_options){ flags, 0 }, err);
+	if (!w)
+		return -1;
+	while (osx_walk_next(w, &e) == 1) {
+		assert_int_equal(strlen(e->path), e->pathlen);
+		if ((e->event == OSX_WALK_ERROR || e->error.code) && !failed++)
+			*err = e->error;
+	}
+	osx_walk_close(w);
+	if (failed)
+		errno = err->code;
+	return failed ? -1 : 0;
+}
+
+static void walk_fault_sweep(void **state)
+{
+	static unsigned flag_sets[] = { 0, OSX_WALK_SORT | OSX_WALK_FOLLOW, OSX_WALK_XDEV };
+	struct osx_sweep s = { .run = sweep_walk };
+	size_t i;
+
+	(void)state;
+	small_tree();
+	s.skip[OSX__SYS_close] = 1;
+	for (i = 0; i < sizeof(flag_sets) / sizeof(flag_sets[0]); i++) {
+		s.ctx = &flag_sets[i];
+		osx_sweep_run(&s);
+	}
+}
+
+static void sweep_rmtree_setup(void *ctx)
+{
+	(void)ctx;
+	osx_rmtree(tpath("r"), NULL, NULL, NULL);
+	small_tree();
+	mkd("r/a/b/c");
+	mkf("r/a/b/c/deep");
+}
+
+static long sweep_rmtree(void *ctx, osx_error *err)
+{
+	(void)ctx;
+	return osx_rmtree(tpath("r"), NULL, NULL, err);
+}
+
+static void sweep_rmtree_check(void *ctx, const struct osx_sweep_run *run)
+{
+	(void)ctx;
+	/* Success means gone; a failure leaves a tree rmtree can finish. */
+	if (run->rc == 0)
+		assert_int_equal(access(tpath("r"), F_OK), -1);
+	else
+		assert_int_equal(access(tpath("r"), F_OK), 0);
+}
+
+static void rmtree_fault_sweep(void **state)
+{
+	struct osx_sweep s = { .setup = sweep_rmtree_setup, .run = sweep_rmtree,
+			       .check = sweep_rmtree_check };
+
+	(void)state;
+	s.skip[OSX__SYS_close] = 1;
+	osx_sweep_run(&s);
+	osx_rmtree(tpath("r"), NULL, NULL, NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		OSX_TEST(events_in_order),
+		OSX_TEST(entry_fields),
+		OSX_TEST(syscalls_per_directory),
+		OSX_TEST(follow_and_loops),
+		OSX_TEST(prune_and_max_depth),
+		OSX_TEST(odd_names_and_types),
+		OSX_TEST(deeper_than_path_max),
+		OSX_TEST(evicted_directory_moved),
+		OSX_TEST(race_dir_replaced_by_symlink),
+		OSX_TEST(rmtree_race),
+		OSX_TEST(fwalk_fds),
+		OSX_TEST(bad_roots),
+		OSX_TEST(xdev),
+		OSX_TEST(unreadable_directory),
+		OSX_TEST(read_error_on_post),
+		OSX_TEST(rmtree_everything),
+		OSX_TEST(rmtree_bad_roots),
+		OSX_TEST(rmtree_reports_each_error),
+		OSX_TEST(walk_fault_sweep),
+		OSX_TEST(rmtree_fault_sweep),
+	};
+
+	return OSX_RUN(tests);
+}
