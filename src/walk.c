@@ -545,6 +545,7 @@ static int visit(osx_walk *w, struct frame *f, const struct rec *rec)
 	r = path_reserve(w, at, rec->len + 1);
 	if (r < 0) {
 		/* The path cannot be built: name the directory and the entry. */
+		w->path[f->pathlen] = '\0';
 		ev->path = w->path;
 		ev->pathlen = f->pathlen;
 		ev->ent.name = f->names + rec->off;

@@ -855,6 +855,15 @@ static void rmtree_reports_each_error(void **state)
 	assert_int_equal(faccessat(AT_FDCWD, err.name, F_OK, AT_SYMLINK_NOFOLLOW), 0);
 	assert_int_equal(osx_rmtree(tpath("r"), NULL, NULL, &err), 0);
 
+	/* An entry already gone is not an error: with the first unlink
+	 * "failing" with ENOENT the file stays, and only the ENOTEMPTY of
+	 * its directory is reported. */
+	small_tree();
+	osx__fault_fail(OSX__SYS_unlinkat, 1, 1, ENOENT);
+	assert_int_equal(osx_rmtree(tpath("r"), NULL, NULL, &err), -1);
+	assert_int_equal(err.code, ENOTEMPTY);
+	assert_int_equal(osx_rmtree(tpath("r"), NULL, NULL, &err), 0);
+
 	/* Without onerror: stops at once. */
 	small_tree();
 	unlinks = osx__fault_count(OSX__SYS_unlinkat);
@@ -895,8 +904,14 @@ static void walk_fault_sweep(void **state)
 	struct osx_sweep s = { .run = sweep_walk };
 	size_t i;
 
+	char long_name[256];
+
 	(void)state;
 	small_tree();
+	/* Long enough to grow the path buffer: its realloc is swept too. */
+	memset(long_name, 'n', 255);
+	long_name[255] = '\0';
+	mkf("r/a/%s", long_name);
 	s.skip[OSX__SYS_close] = 1;
 	for (i = 0; i < sizeof(flag_sets) / sizeof(flag_sets[0]); i++) {
 		s.ctx = &flag_sets[i];
