@@ -1,5 +1,6 @@
 /* THE syscall shim: the only file of libosx that calls libc's syscall
- * wrappers or syscall(2).  See shim.h for the return and EINTR contract. */
+ * wrappers or syscall(2), or enters the kernel itself.  See shim.h for the
+ * return and EINTR contract. */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -41,14 +42,57 @@ static int inject(enum osx__sys sys)
 
 #define RESULT(r) ((r) == -1 ? -errno : (r))
 
+/*
+ * The hot calls (fd I/O, stat, directory reads) enter the kernel directly
+ * on x86-64.  The kernel's convention is already the shim's (-errno in
+ * [-4095, -1]), so this skips libc's errno round trip: an osx_read costs
+ * fewer instructions than a bare read(2) (tests/bench/shim-overhead.sh).
+ * The price: these are not pthread cancellation points, as libc's
+ * wrappers are.  Elsewhere, or built with -DOSX_LIBC_SYSCALLS (CI does, to
+ * keep that path tested), they are libc's wrappers.
+ */
+#if defined(__x86_64__) && !defined(OSX_LIBC_SYSCALLS)
+static inline long kcall(long nr, long a, long b, long c, long d)
+{
+	register long r10 __asm__("r10") = d;
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "0"(nr), "D"(a), "S"(b), "d"(c), "r"(r10)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+/* KCALL(libc wrapper call, syscall number, its four arguments). */
+#define KCALL(libc, nr, a, b, c, d) kcall((nr), (long)(a), (long)(b), (long)(c), (long)(d))
+#else
+static inline long libc_result(long r)
+{
+	return r == -1 ? -errno : r;
+}
+#define KCALL(libc, nr, a, b, c, d) libc_result(libc)
+#endif
+
+/* An attempt of a KCALL: -errno on failure, also when faked. */
+#ifdef OSX_FAULT_INJECTION
+#define KTRY(name, call) (inject(OSX__SYS_##name) ? -errno : (call))
+#else
+#define KTRY(name, call) (call)
+#endif
+#define KRETRY(r, name, call)                       \
+	do                                          \
+		(r) = KTRY(name, call);             \
+	while ((r) == -EINTR)
+
 /* ---- fd I/O ---- */
 
 int osx__sys_openat(int dirfd, const char *path, int flags, mode_t mode)
 {
 	int r;
 
-	RETRY(r, openat, openat(dirfd, path, flags, mode));
-	return RESULT(r);
+	KRETRY(r, openat, (int)KCALL(openat(dirfd, path, flags, mode), SYS_openat,
+				     dirfd, path, flags, mode));
+	return r;
 }
 
 int osx__sys_close(int fd)
@@ -59,50 +103,50 @@ int osx__sys_close(int fd)
 	/* Linux frees the descriptor whatever close returns; a faked failure
 	 * must too, or the test would see a leak the real world never has. */
 	if (inject(OSX__SYS_close)) {
-		int e = errno;
-		close(fd);
-		errno = e;
-		r = -1;
+		r = -errno;
+		KCALL(close(fd), SYS_close, fd, 0, 0, 0);
 	} else
 #endif
-		r = close(fd);
+		r = (int)KCALL(close(fd), SYS_close, fd, 0, 0, 0);
 	/* Never retried: the fd is already released, and retrying could close
 	 * a descriptor another thread has just been given. */
-	if (r == -1 && errno == EINTR)
-		return 0;
-	return RESULT(r);
+	return r == -EINTR ? 0 : r;
 }
 
 ssize_t osx__sys_read(int fd, void *buf, size_t len)
 {
 	ssize_t r;
 
-	RETRY(r, read, read(fd, buf, CAP(read, len)));
-	return RESULT(r);
+	KRETRY(r, read, KCALL(read(fd, buf, CAP(read, len)), SYS_read, fd, buf,
+				      CAP(read, len), 0));
+	return r;
 }
 
 ssize_t osx__sys_write(int fd, const void *buf, size_t len)
 {
 	ssize_t r;
 
-	RETRY(r, write, write(fd, buf, CAP(write, len)));
-	return RESULT(r);
+	KRETRY(r, write, KCALL(write(fd, buf, CAP(write, len)), SYS_write, fd, buf,
+				       CAP(write, len), 0));
+	return r;
 }
 
 ssize_t osx__sys_pread(int fd, void *buf, size_t len, off_t off)
 {
 	ssize_t r;
 
-	RETRY(r, pread, pread(fd, buf, CAP(pread, len), off));
-	return RESULT(r);
+	KRETRY(r, pread, KCALL(pread(fd, buf, CAP(pread, len), off), SYS_pread64, fd,
+				       buf, CAP(pread, len), off));
+	return r;
 }
 
 ssize_t osx__sys_pwrite(int fd, const void *buf, size_t len, off_t off)
 {
 	ssize_t r;
 
-	RETRY(r, pwrite, pwrite(fd, buf, CAP(pwrite, len), off));
-	return RESULT(r);
+	KRETRY(r, pwrite, KCALL(pwrite(fd, buf, CAP(pwrite, len), off), SYS_pwrite64,
+					fd, buf, CAP(pwrite, len), off));
+	return r;
 }
 
 #ifdef OSX_FAULT_INJECTION
@@ -139,8 +183,8 @@ ssize_t osx__sys_readv(int fd, const struct iovec *iov, int iovcnt)
 	ssize_t r;
 
 	IOV(readv, iov, iovcnt);
-	RETRY(r, readv, readv(fd, iov, iovcnt));
-	return RESULT(r);
+	KRETRY(r, readv, KCALL(readv(fd, iov, iovcnt), SYS_readv, fd, iov, iovcnt, 0));
+	return r;
 }
 
 ssize_t osx__sys_writev(int fd, const struct iovec *iov, int iovcnt)
@@ -148,31 +192,30 @@ ssize_t osx__sys_writev(int fd, const struct iovec *iov, int iovcnt)
 	ssize_t r;
 
 	IOV(writev, iov, iovcnt);
-	RETRY(r, writev, writev(fd, iov, iovcnt));
-	return RESULT(r);
+	KRETRY(r, writev, KCALL(writev(fd, iov, iovcnt), SYS_writev, fd, iov, iovcnt, 0));
+	return r;
 }
 
 off_t osx__sys_lseek(int fd, off_t off, int whence)
 {
-	off_t r = TRY(lseek, lseek(fd, off, whence));
-
-	return RESULT(r);
+	return KTRY(lseek, KCALL(lseek(fd, off, whence), SYS_lseek, fd, off, whence, 0));
 }
 
 int osx__sys_fstat(int fd, struct stat *st)
 {
 	int r;
 
-	RETRY(r, fstat, fstat(fd, st));
-	return RESULT(r);
+	KRETRY(r, fstat, (int)KCALL(fstat(fd, st), SYS_fstat, fd, st, 0, 0));
+	return r;
 }
 
 int osx__sys_fstatat(int dirfd, const char *path, struct stat *st, int flags)
 {
 	int r;
 
-	RETRY(r, fstatat, fstatat(dirfd, path, st, flags));
-	return RESULT(r);
+	KRETRY(r, fstatat, (int)KCALL(fstatat(dirfd, path, st, flags), SYS_newfstatat, dirfd,
+				      path, st, flags));
+	return r;
 }
 
 int osx__sys_fsync(int fd)
@@ -476,8 +519,8 @@ ssize_t osx__sys_getdents64(int fd, void *buf, size_t len)
 {
 	ssize_t r;
 
-	RETRY(r, getdents64, getdents64(fd, buf, len));
-	return RESULT(r);
+	KRETRY(r, getdents64, KCALL(getdents64(fd, buf, len), SYS_getdents64, fd, buf, len, 0));
+	return r;
 }
 
 int osx__sys_mkdirat(int dirfd, const char *path, mode_t mode)
