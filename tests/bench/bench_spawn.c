@@ -1,5 +1,6 @@
 /* spawn+wait of /bin/true with the parent holding 0, 1 and 4 GiB of touched
- * memory: libosx osx_spawn vs posix_spawn vs fork+execve, ratios printed. */
+ * memory: libosx osx_spawn vs posix_spawn (interleaved) vs fork+execve,
+ * medians and their ratios printed. */
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,18 +63,48 @@ static int cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static double median(void (*fn)(void), int reps)
+static double time_one(void (*fn)(void))
 {
-	double t[256];
+	double t0 = now();
 
-	for (int i = 0; i < reps; i++) {
-		double t0 = now();
+	fn();
+	return now() - t0;
+}
 
-		fn();
-		t[i] = now() - t0;
+static double median(double *t, int n)
+{
+	qsort(t, (size_t)n, sizeof(t[0]), cmp);
+	return t[n / 2];
+}
+
+#define REPS 301
+
+/* libosx and posix_spawn alternate, each going first every other round, so
+ * the noise of a shared machine falls on both alike. */
+static void pair(double *o, double *p)
+{
+	static double to[REPS], tp[REPS];
+
+	for (int i = 0; i < REPS; i++) {
+		if (i % 2) {
+			to[i] = time_one(one_osx);
+			tp[i] = time_one(one_posix);
+		} else {
+			tp[i] = time_one(one_posix);
+			to[i] = time_one(one_osx);
+		}
 	}
-	qsort(t, (size_t)reps, sizeof(t[0]), cmp);
-	return t[reps / 2];
+	*o = median(to, REPS);
+	*p = median(tp, REPS);
+}
+
+static double fork_median(int reps)
+{
+	double t[101];
+
+	for (int i = 0; i < reps; i++)
+		t[i] = time_one(one_fork);
+	return median(t, reps);
 }
 
 int main(void)
@@ -100,9 +131,8 @@ int main(void)
 		}
 		if (mem)
 			memset(mem, 1, len);
-		o = median(one_osx, 101);
-		p = median(one_posix, 101);
-		f = median(one_fork, fork_reps);
+		pair(&o, &p);
+		f = fork_median(fork_reps);
 		if (k == 0)
 			base = o;
 		printf("%zu GiB: libosx %.3f ms, posix_spawn %.3f ms, fork+exec %.3f ms | "
