@@ -471,13 +471,15 @@ void osx__sys_clock_monotonic(struct timespec *ts)
 	clock_gettime(CLOCK_MONOTONIC, ts);
 }
 
+#if defined(__x86_64__)
 /* The kernel's struct clone_args up to tls (CLONE_ARGS_SIZE_VER0, Linux
- * 5.3): every field is a 64-bit integer, pointers included. */
+ * 5.3): every field is a 64-bit integer, pointers included.  Read by the
+ * kernel only. */
 struct clone3_args {
+	/* cppcheck-suppress unusedStructMember ; the kernel's layout */
 	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
 };
 
-#if defined(__x86_64__)
 /*
  * The child of clone3 starts on the new stack with the parent's registers
  * but nothing on that stack to return to, so it must not return from the
@@ -512,12 +514,10 @@ static long clone3_raw(struct clone3_args *ca, int (*fn)(void *), void *arg)
 			 : "rcx", "r11", "memory", "cc");
 	return r;
 }
-#endif
 
 pid_t osx__sys_clone3(int (*fn)(void *), void *arg, void *stack, size_t stack_size,
 		      unsigned long long flags, int exit_signal, int *pidfd)
 {
-#if defined(__x86_64__)
 	uintptr_t lo = (uintptr_t)stack, top = (lo + stack_size) & ~(uintptr_t)15;
 	struct clone3_args ca = {
 		.flags = flags,
@@ -526,16 +526,19 @@ pid_t osx__sys_clone3(int (*fn)(void *), void *arg, void *stack, size_t stack_si
 		.stack = lo,
 		.stack_size = top - lo,
 	};
-	long r;
 
 #ifdef OSX_FAULT_INJECTION
 	if (inject(OSX__SYS_clone3))
 		return -errno;
 #endif
 	/* Not retried, like clone.  The raw syscall returns -errno itself. */
-	r = clone3_raw(&ca, fn, arg);
-	return (pid_t)r;
+	return (pid_t)clone3_raw(&ca, fn, arg);
+}
 #else
+/* No trampoline for this architecture: callers take their clone() path. */
+pid_t osx__sys_clone3(int (*fn)(void *), void *arg, void *stack, size_t stack_size,
+		      unsigned long long flags, int exit_signal, int *pidfd)
+{
 	(void)fn, (void)arg, (void)stack, (void)stack_size, (void)flags, (void)exit_signal;
 	(void)pidfd;
 #ifdef OSX_FAULT_INJECTION
@@ -543,8 +546,8 @@ pid_t osx__sys_clone3(int (*fn)(void *), void *arg, void *stack, size_t stack_si
 		return -errno;
 #endif
 	return -ENOSYS;
-#endif
 }
+#endif
 
 /* ---- directories and names ---- */
 

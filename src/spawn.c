@@ -153,8 +153,12 @@ static void child_signals(struct spawn_ctx *c)
 
 			if (sig == SIGKILL || sig == SIGSTOP)
 				continue;
+			/* EINVAL: SIGCANCEL or SIGSETXID, which glibc keeps to
+			 * itself; their handlers act only on a signal the
+			 * process sent its own thread, which this child never
+			 * does.  (CLONE_CLEAR_SIGHAND resets them too.) */
 			if (osx__sys_sigaction(sig, NULL, &sa) < 0)
-				continue; /* a reserved real-time signal */
+				continue;
 			if (sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN)
 				continue;
 			memset(&sa, 0, sizeof(sa));
