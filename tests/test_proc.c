@@ -572,7 +572,15 @@ static void check_exec_signals(int reset)
 		assert_true(m.blk & sigbit(SIGHUP));
 }
 
-/* Both paths, all but the window before execve (see test_pre_exec_*). */
+/* The clone fallback is what runs when clone3 says ENOSYS. */
+static void choose_path(int fallback)
+{
+	osx__fault_reset();
+	if (fallback)
+		assert_int_equal(osx__fault_fail(OSX__SYS_clone3, 1, OSX__FAULT_ALWAYS, ENOSYS), 0);
+}
+
+/* Both paths, all but the window before execve (see check_pre_exec). */
 static void check_spawn_signals(int fallback)
 {
 	struct sigaction old[2];
@@ -580,9 +588,7 @@ static void check_spawn_signals(int fallback)
 	osx_spawn_attr a;
 	char *argv[] = { "/nonexistent/program", NULL };
 
-	osx__fault_reset();
-	if (fallback)
-		assert_int_equal(osx__fault_fail(OSX__SYS_clone3, 1, OSX__FAULT_ALWAYS, ENOSYS), 0);
+	choose_path(fallback);
 	signals_set(old, &oldmask);
 	check_exec_signals(1);
 	check_exec_signals(0);
@@ -609,18 +615,6 @@ static void check_spawn_signals(int fallback)
 	if (fallback && !osx_test_under_valgrind())
 		assert_true(osx__fault_count(OSX__SYS_sigaction) > 0);
 	osx__fault_reset();
-}
-
-static void test_signals_clone3(void **state)
-{
-	(void)state;
-	check_spawn_signals(0);
-}
-
-static void test_signals_fallback(void **state)
-{
-	(void)state;
-	check_spawn_signals(1);
 }
 
 /*
@@ -745,17 +739,15 @@ static void check_pre_exec(int fallback)
 	struct sigmasks m;
 
 	if (osx_test_under_valgrind()) {
-		/* Its clone copies the memory like fork, so a fault in the
-		 * child never reaches our userfaultfd: test_signals_* cover
-		 * the fallback there. */
+		/* Its clone copies the memory like fork, so a fault in
+		 * the child never reaches our userfaultfd; there
+		 * check_spawn_signals covers the fallback. */
 		return;
 	}
-	osx__fault_reset();
-	if (fallback)
-		assert_int_equal(osx__fault_fail(OSX__SYS_clone3, 1, OSX__FAULT_ALWAYS, ENOSYS), 0);
+	choose_path(fallback);
 	signals_set(old, &oldmask);
 	if (pre_exec_masks(1, &m) < 0) {
-		/* Not root: CI is; test_signals_* still run. */
+		/* Not root (CI is): check_spawn_signals has run. */
 		signals_restore(old, &oldmask);
 		return;
 	}
@@ -782,15 +774,18 @@ static void check_pre_exec(int fallback)
 	osx__fault_reset();
 }
 
-static void test_pre_exec_clone3(void **state)
+static void test_spawn_clone3_path(void **state)
 {
 	(void)state;
+	check_spawn_signals(0);
 	check_pre_exec(0);
 }
 
-static void test_pre_exec_fallback(void **state)
+/* What runs where clone3 is missing or too old (and under valgrind). */
+static void test_spawn_fallback_path(void **state)
 {
 	(void)state;
+	check_spawn_signals(1);
 	check_pre_exec(1);
 }
 
@@ -897,10 +892,8 @@ int main(void)
 		OSX_TEST(test_system),
 		OSX_TEST(test_thin_layer),
 		OSX_TEST(test_cpu_count),
-		OSX_TEST(test_signals_clone3),
-		OSX_TEST(test_signals_fallback),
-		OSX_TEST(test_pre_exec_clone3),
-		OSX_TEST(test_pre_exec_fallback),
+		OSX_TEST(test_spawn_clone3_path),
+		OSX_TEST(test_spawn_fallback_path),
 		OSX_TEST(test_sweep_spawn),
 		OSX_TEST(test_sweep_spawn_fallback),
 		OSX_TEST(test_sweep_run),
