@@ -5,13 +5,14 @@
  * counters) until execve: it only makes async-signal-safe system calls
  * through the shim and never allocates.
  *
- * Fast path, clone3 with CLONE_CLEAR_SIGHAND (Linux 5.5): the kernel puts
- * the handled signals back to SIG_DFL, so the child needs no sigaction at
- * all, and it reports a failure in the shared memory.  Fallback, glibc's
- * clone (no clone3, or a kernel that does not know the flag; valgrind):
- * every signal is blocked until the child has reset the handlers itself,
- * and the failure also goes over a CLOEXEC pipe that execve closes on
- * success, since valgrind's clone copies the memory like fork.
+ * Fast path, clone3 with CLONE_CLEAR_SIGHAND (Linux 5.5, x86-64): the
+ * kernel puts the handled signals back to SIG_DFL, so the child needs no
+ * sigaction at all, and it reports a failure in the shared memory.
+ * Fallback, glibc's clone (no clone3, or a kernel that does not know the
+ * flag; valgrind): every signal is blocked until the child has reset the
+ * handlers itself, and the failure also goes over a CLOEXEC pipe that
+ * execve closes on success, since valgrind's clone copies the memory like
+ * fork.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,12 +32,11 @@
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
 #endif
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
-
 #ifndef CLONE_CLEAR_SIGHAND
 #define CLONE_CLEAR_SIGHAND 0x100000000ULL
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
 /* The child's stack: a few frames of the functions below and the shim
