@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/file.h>
@@ -512,6 +513,84 @@ void osx__sys_clock_monotonic(struct timespec *ts)
 	/* vDSO, cannot fail for CLOCK_MONOTONIC: not an injection point. */
 	clock_gettime(CLOCK_MONOTONIC, ts);
 }
+
+#if defined(__x86_64__)
+/* The kernel's struct clone_args up to tls (CLONE_ARGS_SIZE_VER0, Linux
+ * 5.3): every field is a 64-bit integer, pointers included.  Read by the
+ * kernel only. */
+struct clone3_args {
+	/* cppcheck-suppress unusedStructMember ; the kernel's layout */
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+};
+
+/*
+ * The child of clone3 starts on the new stack with the parent's registers
+ * but nothing on that stack to return to, so it must not return from the
+ * syscall's function: the child branch is in the same asm statement as the
+ * syscall, calls fn(arg) on the new stack and exits with its result.  fn
+ * and arg ride in registers the child inherits (the compiler picks them;
+ * "syscall" clobbers only rax, rcx and r11).  The stack top is 16-byte
+ * aligned, so the call leaves fn's frame aligned as the ABI requires.
+ */
+static long clone3_raw(struct clone3_args *ca, int (*fn)(void *), void *arg)
+{
+	long r;
+
+	__asm__ volatile("syscall\n\t"
+			 "testq %%rax, %%rax\n\t"
+			 "jnz 1f\n\t"
+			 /* the child: fn and arg out of the registers the
+			  * compiler chose before ebp (maybe one of them) is
+			  * cleared, so unwinders see no frame above fn */
+			 "movq %[arg], %%rdi\n\t"
+			 "movq %[fn], %%rax\n\t"
+			 "xorl %%ebp, %%ebp\n\t"
+			 "call *%%rax\n\t"
+			 "movl %%eax, %%edi\n\t"
+			 "movl %[nr_exit], %%eax\n\t"
+			 "syscall\n\t"
+			 "hlt\n"
+			 "1:"
+			 : "=a"(r)
+			 : "0"((long)SYS_clone3), "D"(ca), "S"(sizeof(*ca)), [fn] "r"(fn),
+			   [arg] "r"(arg), [nr_exit] "i"(SYS_exit)
+			 : "rcx", "r11", "memory", "cc");
+	return r;
+}
+
+pid_t osx__sys_clone3(int (*fn)(void *), void *arg, void *stack, size_t stack_size,
+		      unsigned long long flags, int exit_signal, int *pidfd)
+{
+	uintptr_t lo = (uintptr_t)stack, top = (lo + stack_size) & ~(uintptr_t)15;
+	struct clone3_args ca = {
+		.flags = flags,
+		.pidfd = (uintptr_t)pidfd,
+		.exit_signal = (uint64_t)exit_signal,
+		.stack = lo,
+		.stack_size = top - lo,
+	};
+
+#ifdef OSX_FAULT_INJECTION
+	if (inject(OSX__SYS_clone3))
+		return -errno;
+#endif
+	/* Not retried, like clone.  The raw syscall returns -errno itself. */
+	return (pid_t)clone3_raw(&ca, fn, arg);
+}
+#else
+/* No trampoline for this architecture: callers take their clone() path. */
+pid_t osx__sys_clone3(int (*fn)(void *), void *arg, void *stack, size_t stack_size,
+		      unsigned long long flags, int exit_signal, int *pidfd)
+{
+	(void)fn, (void)arg, (void)stack, (void)stack_size, (void)flags, (void)exit_signal;
+	(void)pidfd;
+#ifdef OSX_FAULT_INJECTION
+	if (inject(OSX__SYS_clone3))
+		return -errno;
+#endif
+	return -ENOSYS;
+}
+#endif
 
 /* ---- directories and names ---- */
 

@@ -82,6 +82,13 @@ int osx__sys_clone(int (*fn)(void *), void *stack_top, int flags, void *arg, int
 int osx__sys_sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *timeout);
 int osx__sys_sigpending(sigset_t *set);
 void osx__sys_clock_monotonic(struct timespec *ts);
+/* clone3 with fn(arg) run in the child on [stack, stack + stack_size), the
+ * child exiting with its return value; flags are the 64-bit clone3 flags
+ * (CLONE_CLEAR_SIGHAND...), *pidfd filled with CLONE_PIDFD.  -ENOSYS where
+ * the kernel or the emulator (valgrind) lacks clone3, and on architectures
+ * without the trampoline (only x86-64 has one). */
+pid_t osx__sys_clone3(int (*fn)(void *), void *arg, void *stack, size_t stack_size,
+		      unsigned long long flags, int exit_signal, int *pidfd);
 
 /* directories and names */
 ssize_t osx__sys_getdents64(int fd, void *buf, size_t len);

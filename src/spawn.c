@@ -1,10 +1,18 @@
 /*
- * osx_spawn: clone(CLONE_VM|CLONE_VFORK) on a private stack, like glibc's
+ * osx_spawn: a CLONE_VM|CLONE_VFORK child on a private stack, like glibc's
  * posix_spawn, so the cost does not grow with the parent's memory.  The
  * child shares the parent's memory (and its errno and the fault-injection
  * counters) until execve: it only makes async-signal-safe system calls
- * through the shim, never allocates, and reports a failure over a
- * CLOEXEC pipe that execve closes on success.
+ * through the shim and never allocates.
+ *
+ * Fast path, clone3 with CLONE_CLEAR_SIGHAND (Linux 5.5, x86-64): the
+ * kernel puts the handled signals back to SIG_DFL, so the child needs no
+ * sigaction at all, and it reports a failure in the shared memory.
+ * Fallback, glibc's clone (no clone3, or a kernel that does not know the
+ * flag; valgrind): every signal is blocked until the child has reset the
+ * handlers itself, and the failure also goes over a CLOEXEC pipe that
+ * execve closes on success, since valgrind's clone copies the memory like
+ * fork.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,12 +32,16 @@
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
 #endif
+#ifndef CLONE_CLEAR_SIGHAND
+#define CLONE_CLEAR_SIGHAND 0x100000000ULL
+#endif
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
-/* The child's stack: it needs the PATH buffer, a sigaction and a few frames. */
-#define OSX__CHILD_STACK (OSX__PATH_BUF + 16384)
+/* The child's stack: a few frames of the functions below and the shim
+ * (the PATH buffer is in the spawn_ctx), with room for a sanitizer's. */
+#define OSX__CHILD_STACK 16384
 
 int osx__exec_search(const char *file, const char *path, char *const argv[],
 		     char *const envp[], char buf[OSX__PATH_BUF])
@@ -94,7 +106,7 @@ static const char *const step_names[] = {
 };
 
 struct report {
-	int err;
+	int err; /* 0: no failure (yet) */
 	int step;
 };
 
@@ -103,39 +115,50 @@ struct spawn_ctx {
 	char *const *envp;
 	const char *path_env;
 	int src[3];  /* what goes to fd 0..2: an fd, or OSX_SPAWN_INHERIT/CLOSE */
-	int errfd;   /* write end of the report pipe, >= 3 */
-	sigset_t oldmask;
+	int errfd;   /* fallback: write end of the report pipe, >= 3; else -1 */
+	int cleared; /* clone3: the kernel reset the handlers, the mask is the caller's */
+	struct report rep; /* the child's failure, read by the parent */
+	sigset_t oldmask;  /* fallback: the caller's mask (all blocked meanwhile) */
 	char buf[OSX__PATH_BUF];
 };
 
 /* Every call below is a plain system call through the shim (which only
  * counts attempts in static memory) or a byte copy: async-signal-safe, and
  * safe to make in a child that shares the parent's memory. */
-static _Noreturn void child_fail(const struct spawn_ctx *c, int step, int e)
+static _Noreturn void child_fail(struct spawn_ctx *c, int step, int e)
 {
-	struct report rep = { e, step };
-
-	osx__sys_write(c->errfd, &rep, sizeof(rep));
+	/* The parent reads rep once this child is gone (CLONE_VFORK). */
+	c->rep.err = e;
+	c->rep.step = step;
+	if (c->errfd >= 0)
+		osx__sys_write(c->errfd, &c->rep, sizeof(c->rep));
 	osx__sys_exit(127);
 }
 
-static void child_signals(const struct spawn_ctx *c)
+static void child_signals(struct spawn_ctx *c)
 {
-	const sigset_t *mask = &c->oldmask;
+	const sigset_t *mask = NULL;
 	sigset_t empty;
 	int r;
 
-	if (c->attr->reset_signals) {
-		/* Handlers are copied, not shared (no CLONE_SIGHAND): resetting
-		 * them here leaves the parent's alone.  Signals are blocked, so
-		 * no parent handler can run on this stack before. */
+	if (!c->cleared) {
+		/* What CLONE_CLEAR_SIGHAND does, by hand: every handled signal
+		 * back to SIG_DFL, ignored ones stay ignored (exec does the
+		 * same, so only the window before it differs).  The handlers
+		 * are copied, not shared (no CLONE_SIGHAND), so the parent's
+		 * stay; every signal is blocked until the mask below, so no
+		 * handler of the parent runs on this stack meanwhile. */
 		for (int sig = 1; sig < NSIG; sig++) {
 			struct sigaction sa;
 
 			if (sig == SIGKILL || sig == SIGSTOP)
 				continue;
+			/* EINVAL: SIGCANCEL or SIGSETXID, which glibc keeps to
+			 * itself; their handlers act only on a signal the
+			 * process sent its own thread, which this child never
+			 * does.  (CLONE_CLEAR_SIGHAND resets them too.) */
 			if (osx__sys_sigaction(sig, NULL, &sa) < 0)
-				continue; /* a reserved real-time signal */
+				continue;
 			if (sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN)
 				continue;
 			memset(&sa, 0, sizeof(sa));
@@ -144,15 +167,18 @@ static void child_signals(const struct spawn_ctx *c)
 			if (r < 0)
 				child_fail(c, STEP_SIGACTION, -r);
 		}
+		mask = &c->oldmask;
+	}
+	if (c->attr->reset_signals) {
 		sigemptyset(&empty);
 		mask = &empty;
 	}
-	r = osx__sys_sigprocmask(SIG_SETMASK, mask, NULL);
-	if (r < 0)
+	/* On the clone3 path the caller's mask is already the child's. */
+	if (mask && (r = osx__sys_sigprocmask(SIG_SETMASK, mask, NULL)) < 0)
 		child_fail(c, STEP_SIGPROCMASK, -r);
 }
 
-static void child_fds(const struct spawn_ctx *c)
+static void child_fds(struct spawn_ctx *c)
 {
 	const osx_spawn_attr *a = c->attr;
 	int src[3];
@@ -209,7 +235,7 @@ static int child_main(void *arg)
 	child_fds(c);
 	if (a->cwd && (r = osx__sys_chdir(a->cwd)) < 0)
 		child_fail(c, STEP_CHDIR, -r);
-	/* Last, so no handler runs between the mask reset and execve. */
+	/* Last: the fallback keeps every signal blocked until here. */
 	child_signals(c);
 	if (a->search_path)
 		r = osx__exec_search(a->argv[0], c->path_env, a->argv, c->envp, c->buf);
@@ -271,19 +297,86 @@ static void restore_mask(const sigset_t *old)
 		;
 }
 
-static pid_t do_clone(struct spawn_ctx *c, int *pidfd)
+/*
+ * The fast path.  CLONE_CLEAR_SIGHAND sets every handled signal to SIG_DFL
+ * and leaves ignored ones ignored, atomically with the clone: no handler of
+ * the parent can ever run in the child, so the caller's mask can stay as it
+ * is (a signal can only do to the child what it would do after execve).
+ * The parent is suspended until the child execs or exits (CLONE_VFORK), so
+ * the child may run on an array of this frame and leave its report in c.
+ */
+static pid_t spawn_clone3(struct spawn_ctx *c, int *pidfd)
 {
 	alignas(16) char stack[OSX__CHILD_STACK];
-	/* The parent is suspended (CLONE_VFORK) until the child execs or
-	 * exits, so the child may use this frame's array as its stack. */
+
+	c->cleared = 1;
+	c->errfd = -1;
+	return osx__sys_clone3(child_main, c, stack, sizeof(stack),
+			       CLONE_VM | CLONE_VFORK | CLONE_PIDFD | CLONE_CLEAR_SIGHAND, SIGCHLD,
+			       pidfd);
+}
+
+/* No clone3 (ENOSYS: Linux < 5.3, valgrind, seccomp filters, architectures
+ * without the shim's trampoline), or no CLONE_CLEAR_SIGHAND (EINVAL: 5.3
+ * and 5.4).  E2BIG and EPERM: filters that refuse the call rather than
+ * hide it (older container runtimes); our flags never earn those. */
+static int clone3_unusable(pid_t r)
+{
+	return r == -ENOSYS || r == -EINVAL || r == -E2BIG || r == -EPERM;
+}
+
+/* The fallback: glibc's clone, every signal blocked until the child has
+ * reset the handlers, and the report pipe.  Returns the pid with c->rep
+ * filled, or -errno with *call naming the step that failed. */
+static pid_t spawn_clone(struct spawn_ctx *c, int *pidfd, const char **call)
+{
+	alignas(16) char stack[OSX__CHILD_STACK];
 	void *top = stack + sizeof(stack);
 	int flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
+	struct report rep;
+	sigset_t all;
+	int p[2], r;
 	pid_t pid;
+	ssize_t n;
 
-	*pidfd = -1;
+	c->cleared = 0;
+	if ((r = report_pipe(p)) < 0) {
+		*call = "pipe2";
+		return r;
+	}
+	c->errfd = p[1];
+	sigfillset(&all);
+	r = osx__sys_sigprocmask(SIG_SETMASK, &all, &c->oldmask);
+	if (r < 0) {
+		osx__sys_close(p[0]);
+		osx__sys_close(p[1]);
+		*call = "sigprocmask";
+		return r;
+	}
 	pid = osx__sys_clone(child_main, top, flags | CLONE_PIDFD, c, pidfd);
 	if (pid == -EINVAL) /* a kernel before 5.2 */
 		pid = osx__sys_clone(child_main, top, flags, c, NULL);
+	restore_mask(&c->oldmask);
+	osx__sys_close(p[1]);
+	if (pid < 0) {
+		osx__sys_close(p[0]);
+		*call = "clone";
+		return pid;
+	}
+	n = osx__sys_read(p[0], &rep, sizeof(rep));
+	osx__sys_close(p[0]);
+	if (n == (ssize_t)sizeof(rep)) {
+		c->rep = rep;
+	} else if (n < 0) {
+		/* Cannot tell whether the exec worked: do not leave a child. */
+		osx__sys_kill(pid, SIGKILL); /* not reaped yet: still ours */
+		osx__sys_wait4(pid, NULL, 0, NULL);
+		if (*pidfd >= 0)
+			osx__sys_close(*pidfd);
+		*pidfd = -1;
+		*call = "read";
+		return (pid_t)n;
+	}
 	return pid;
 }
 
@@ -300,11 +393,9 @@ static const char *envp_path(char *const *envp)
 int osx_spawn(const osx_spawn_attr *attr, osx_child *child, osx_error *err)
 {
 	struct spawn_ctx c;
-	struct report rep;
-	sigset_t all;
-	int p[2], devnull = -1, pidfd = -1, e;
+	const char *call = "clone3";
+	int devnull = -1, pidfd = -1, e;
 	pid_t pid;
-	ssize_t n;
 
 	if ((e = check_attr(attr)) != 0 || !child)
 		return osx_error_set(err, e ? e : EINVAL, "spawn", NULL, NULL);
@@ -325,27 +416,14 @@ int osx_spawn(const osx_spawn_attr *attr, osx_child *child, osx_error *err)
 		if (c.src[i] == OSX_SPAWN_DEVNULL)
 			c.src[i] = devnull;
 	}
-	if ((e = report_pipe(p)) < 0) {
-		if (devnull >= 0)
-			osx__sys_close(devnull);
-		return osx_error_set(err, -e, "pipe2", NULL, NULL);
-	}
-	c.errfd = p[1];
 
-	/* With every signal blocked no handler of the parent can run in the
-	 * child, on the shared memory, before the child resets them. */
-	sigfillset(&all);
-	e = osx__sys_sigprocmask(SIG_SETMASK, &all, &c.oldmask);
-	pid = e < 0 ? e : do_clone(&c, &pidfd);
-	if (e == 0)
-		restore_mask(&c.oldmask);
-	osx__sys_close(p[1]);
+	pid = spawn_clone3(&c, &pidfd);
+	if (clone3_unusable(pid))
+		pid = spawn_clone(&c, &pidfd, &call);
 	if (devnull >= 0)
 		osx__sys_close(devnull);
-	if (pid < 0) {
-		osx__sys_close(p[0]);
-		return osx_error_set(err, -pid, e < 0 ? "sigprocmask" : "clone", NULL, NULL);
-	}
+	if (pid < 0)
+		return osx_error_set(err, -pid, call, NULL, NULL);
 	if (pidfd < 0) {
 		/* No CLONE_PIDFD (old kernel, valgrind): the child cannot have
 		 * been reaped yet, so its pid is still its own. */
@@ -353,27 +431,17 @@ int osx_spawn(const osx_spawn_attr *attr, osx_child *child, osx_error *err)
 		if (pidfd < 0)
 			pidfd = -1;
 	}
-	n = osx__sys_read(p[0], &rep, sizeof(rep));
-	osx__sys_close(p[0]);
-	if (n == (ssize_t)sizeof(rep)) {
+	if (c.rep.err) {
 		const char *name = NULL;
 
 		osx__sys_wait4(pid, NULL, 0, NULL);
 		if (pidfd >= 0)
 			osx__sys_close(pidfd);
-		if (rep.step == STEP_CHDIR)
+		if (c.rep.step == STEP_CHDIR)
 			name = attr->cwd;
-		else if (rep.step == STEP_EXECVE)
+		else if (c.rep.step == STEP_EXECVE)
 			name = attr->argv[0];
-		return osx_error_set(err, rep.err, step_names[rep.step], name, NULL);
-	}
-	if (n < 0) {
-		/* Cannot tell whether the exec worked: do not leave a child. */
-		osx__sys_kill(pid, SIGKILL); /* not reaped yet: still ours */
-		osx__sys_wait4(pid, NULL, 0, NULL);
-		if (pidfd >= 0)
-			osx__sys_close(pidfd);
-		return osx_error_set(err, (int)-n, "read", NULL, NULL);
+		return osx_error_set(err, c.rep.err, step_names[c.rep.step], name, NULL);
 	}
 	child->pid = pid;
 	child->pidfd = pidfd;

@@ -1,12 +1,18 @@
 /* Tests for include/osx/proc.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -481,6 +487,309 @@ static void test_cpu_count(void **state)
 	assert_int_equal(p, CPU_COUNT(&set));
 }
 
+/* ---- signals in the child: the clone3 path and the clone fallback ---- */
+
+static volatile sig_atomic_t usr1_seen;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	usr1_seen = 1;
+}
+
+/* The child's view: the Sig* masks of a /proc/<pid>/status. */
+struct sigmasks {
+	unsigned long long blk, ign, cgt;
+};
+
+static void read_sigmasks(const char *status, struct sigmasks *m)
+{
+	const char *p;
+
+	p = strstr(status, "SigBlk:");
+	assert_non_null(p);
+	m->blk = strtoull(p + 7, NULL, 16);
+	p = strstr(status, "SigIgn:");
+	assert_non_null(p);
+	m->ign = strtoull(p + 7, NULL, 16);
+	p = strstr(status, "SigCgt:");
+	assert_non_null(p);
+	m->cgt = strtoull(p + 7, NULL, 16);
+}
+
+static unsigned long long sigbit(int sig)
+{
+	return 1ULL << (sig - 1);
+}
+
+/* Parent: SIGUSR1 handled, SIGUSR2 ignored, SIGHUP blocked. */
+static void signals_set(struct sigaction old[2], sigset_t *oldmask)
+{
+	struct sigaction sa;
+	sigset_t hup;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1;
+	assert_int_equal(sigaction(SIGUSR1, &sa, &old[0]), 0);
+	sa.sa_handler = SIG_IGN;
+	assert_int_equal(sigaction(SIGUSR2, &sa, &old[1]), 0);
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	assert_int_equal(pthread_sigmask(SIG_BLOCK, &hup, oldmask), 0);
+}
+
+static void signals_restore(const struct sigaction old[2], const sigset_t *oldmask)
+{
+	struct sigaction sa;
+
+	/* The child's reset never touches the parent's handlers. */
+	assert_int_equal(sigaction(SIGUSR1, NULL, &sa), 0);
+	assert_true(sa.sa_handler == on_usr1);
+	assert_int_equal(sigaction(SIGUSR1, &old[0], NULL), 0);
+	assert_int_equal(sigaction(SIGUSR2, &old[1], NULL), 0);
+	assert_int_equal(pthread_sigmask(SIG_SETMASK, oldmask, NULL), 0);
+}
+
+/* What the exec'd program gets: ignored stays ignored; the mask is empty
+ * with reset_signals, the caller's without. */
+static void check_exec_signals(int reset)
+{
+	osx_spawn_attr a;
+	osx_run_result res;
+	struct sigmasks m;
+
+	osx_spawn_attr_init(&a);
+	a.reset_signals = reset;
+	assert_int_equal(run_capture(&a, "exec cat /proc/self/status", &res), 0);
+	assert_int_equal(res.status.returncode, 0);
+	read_sigmasks(res.out, &m);
+	osx_run_result_free(&res);
+	assert_true(m.ign & sigbit(SIGUSR2));
+	assert_int_equal(m.cgt, 0);
+	if (reset)
+		assert_int_equal(m.blk, 0);
+	else
+		assert_true(m.blk & sigbit(SIGHUP));
+}
+
+/* The clone fallback is what runs when clone3 says ENOSYS. */
+static void choose_path(int fallback)
+{
+	osx__fault_reset();
+	if (fallback)
+		assert_int_equal(osx__fault_fail(OSX__SYS_clone3, 1, OSX__FAULT_ALWAYS, ENOSYS), 0);
+}
+
+/* Both paths, all but the window before execve (see check_pre_exec). */
+static void check_spawn_signals(int fallback)
+{
+	struct sigaction old[2];
+	sigset_t oldmask;
+	osx_spawn_attr a;
+	char *argv[] = { "/nonexistent/program", NULL };
+
+	choose_path(fallback);
+	signals_set(old, &oldmask);
+	check_exec_signals(1);
+	check_exec_signals(0);
+	/* An exec failure is reported on either path. */
+	osx_spawn_attr_init(&a);
+	a.argv = argv;
+	expect_spawn_error(&a, ENOENT, "execve", "/nonexistent/program");
+	argv[0] = "/bin/true";
+	a.cwd = "/nonexistent/dir";
+	expect_spawn_error(&a, ENOENT, "chdir", "/nonexistent/dir");
+	signals_restore(old, &oldmask);
+	assert_false(usr1_seen);
+
+	/* Which path ran: the fallback resets the handlers it finds itself,
+	 * on the clone3 path the kernel did (no sigaction at all); valgrind
+	 * has no clone3, so there every spawn is the fallback. */
+	assert_true(osx__fault_count(OSX__SYS_clone3) >= 4);
+	if (fallback || osx_test_under_valgrind()) {
+		assert_true(osx__fault_count(OSX__SYS_clone) >= 4);
+	} else {
+		assert_int_equal(osx__fault_count(OSX__SYS_clone), 0);
+		assert_int_equal(osx__fault_count(OSX__SYS_sigaction), 0);
+	}
+	if (fallback && !osx_test_under_valgrind())
+		assert_true(osx__fault_count(OSX__SYS_sigaction) > 0);
+	osx__fault_reset();
+}
+
+/*
+ * The window before execve, seen from outside: argv[1] lives in a page
+ * registered with userfaultfd, so the child's execve blocks copying it
+ * (the child shares our memory, CLONE_VM) until a thread of ours, told of
+ * the fault with the child's pid, has read /proc/<pid>/status and filled
+ * the page.  The child is then exactly where a signal would find it.
+ */
+struct uffd_probe {
+	int uffd;
+	char *page;
+	size_t pagesz;
+	pid_t pid;  /* the thread that faulted: the child */
+	char status[4096];
+	int error;  /* what went wrong in the thread, 0 if nothing */
+};
+
+static void *uffd_thread(void *arg)
+{
+	struct uffd_probe *u = arg;
+	struct pollfd pfd = { .fd = u->uffd, .events = POLLIN };
+	struct uffd_msg msg;
+	struct uffdio_copy cp;
+	char path[64], *src;
+	ssize_t n;
+	int fd;
+
+	/* A generous bound, never reached when all is well: the child faults
+	 * at once.  If it does not, the test fails rather than hangs. */
+	if (poll(&pfd, 1, 30000) != 1)
+		return u->error = ETIMEDOUT, NULL;
+	if (read(u->uffd, &msg, sizeof(msg)) != (ssize_t)sizeof(msg) ||
+	    msg.event != UFFD_EVENT_PAGEFAULT)
+		return u->error = EPROTO, NULL;
+	u->pid = (pid_t)msg.arg.pagefault.feat.ptid;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)u->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		u->error = errno;
+	} else {
+		n = read(fd, u->status, sizeof(u->status) - 1);
+		u->status[n > 0 ? n : 0] = '\0';
+		close(fd);
+	}
+	/* Let the child go on, with "x" as argv[1]. */
+	src = calloc(1, u->pagesz);
+	if (!src)
+		abort();
+	src[0] = 'x';
+	memset(&cp, 0, sizeof(cp));
+	cp.dst = (uintptr_t)u->page;
+	cp.src = (uintptr_t)src;
+	cp.len = u->pagesz;
+	if (ioctl(u->uffd, UFFDIO_COPY, &cp) < 0 && !u->error)
+		u->error = errno;
+	free(src);
+	return NULL;
+}
+
+/* 0, or -1 when this process may not catch kernel faults: not root with
+ * vm.unprivileged_userfaultfd = 0, or a container's seccomp filter. */
+static int pre_exec_masks(int reset, struct sigmasks *m)
+{
+	struct uffd_probe u = { .pagesz = (size_t)sysconf(_SC_PAGESIZE) };
+	struct uffdio_api api = { .api = UFFD_API, .features = UFFD_FEATURE_THREAD_ID };
+	struct uffdio_register reg;
+	char *argv[] = { "/bin/true", NULL, NULL };
+	osx_spawn_attr a;
+	osx_child ch;
+	osx_wait_status st;
+	osx_error err;
+	pthread_t t;
+
+	u.uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
+	if (u.uffd < 0 && (errno == EPERM || errno == ENOSYS))
+		return -1;
+	assert_true(u.uffd >= 0);
+	assert_int_equal(ioctl(u.uffd, UFFDIO_API, &api), 0);
+	u.page = mmap(NULL, u.pagesz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(u.page != MAP_FAILED);
+	memset(&reg, 0, sizeof(reg));
+	reg.range.start = (uintptr_t)u.page;
+	reg.range.len = u.pagesz;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	assert_int_equal(ioctl(u.uffd, UFFDIO_REGISTER, &reg), 0);
+	assert_int_equal(pthread_create(&t, NULL, uffd_thread, &u), 0);
+
+	argv[1] = u.page;
+	osx_spawn_attr_init(&a);
+	a.argv = argv;
+	a.reset_signals = reset;
+	assert_int_equal(osx_spawn(&a, &ch, &err), 0);
+	assert_int_equal(osx_child_wait(&ch, &st, &err), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(u.error, 0);
+	assert_int_equal(st.returncode, 0);
+	assert_int_equal(u.pid, ch.pid);
+	assert_int_equal(u.page[0], 'x');
+	read_sigmasks(u.status, m);
+	munmap(u.page, u.pagesz);
+	close(u.uffd);
+	return 0;
+}
+
+/* The signals glibc reserves (SIGCANCEL, SIGSETXID): its sigaction says
+ * EINVAL for them. */
+static unsigned long long glibc_reserved(void)
+{
+	unsigned long long bits = 0;
+	struct sigaction sa;
+
+	for (int sig = 1; sig < SIGRTMIN; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP && sigaction(sig, NULL, &sa) < 0)
+			bits |= sigbit(sig);
+	return bits;
+}
+
+static void check_pre_exec(int fallback)
+{
+	struct sigaction old[2];
+	sigset_t oldmask;
+	struct sigmasks m;
+
+	if (osx_test_under_valgrind()) {
+		/* Its clone copies the memory like fork, so a fault in
+		 * the child never reaches our userfaultfd; there
+		 * check_spawn_signals covers the fallback. */
+		return;
+	}
+	choose_path(fallback);
+	signals_set(old, &oldmask);
+	if (pre_exec_masks(1, &m) < 0) {
+		/* No userfaultfd here (CI has one): check_spawn_signals has to do. */
+		signals_restore(old, &oldmask);
+		return;
+	}
+	/* No handler of ours left in the child (cmocka's too), SIG_IGN kept.
+	 * The fallback cannot see or reset the handlers of the signals glibc
+	 * keeps for itself (its sigaction refuses them); those handlers act
+	 * only on a signal the process sent to its own thread (SI_TKILL from
+	 * its own pid), which the child never sends. */
+	if (fallback)
+		m.cgt &= ~glibc_reserved();
+	assert_int_equal(m.cgt, 0);
+	assert_true(m.ign & sigbit(SIGUSR2));
+	assert_int_equal(m.blk, 0);
+	assert_int_equal(pre_exec_masks(0, &m), 0);
+	if (fallback)
+		m.cgt &= ~glibc_reserved();
+	assert_int_equal(m.cgt, 0);
+	assert_true(m.blk & sigbit(SIGHUP));
+	signals_restore(old, &oldmask);
+	if (fallback)
+		assert_true(osx__fault_count(OSX__SYS_clone) >= 2);
+	else
+		assert_int_equal(osx__fault_count(OSX__SYS_clone), 0);
+	osx__fault_reset();
+}
+
+static void test_spawn_clone3_path(void **state)
+{
+	(void)state;
+	check_spawn_signals(0);
+	check_pre_exec(0);
+}
+
+/* What runs where clone3 is missing or too old (and under valgrind). */
+static void test_spawn_fallback_path(void **state)
+{
+	(void)state;
+	check_spawn_signals(1);
+	check_pre_exec(1);
+}
+
 /* ---- fault-injection sweeps ---- */
 
 static long sweep_spawn(void *ctx, osx_error *err)
@@ -514,6 +823,27 @@ static void test_sweep_spawn(void **state)
 	/* A failed close in the child or the parent is not reported. */
 	s.skip[OSX__SYS_close] = 1;
 	/* The first pidfd (CLONE_PIDFD) failing is covered by pidfd_open. */
+	s.skip[OSX__SYS_pidfd_open] = 1;
+	osx_sweep_run(&s);
+}
+
+/* The same on the clone fallback: clone3 "missing" for the whole run (the
+ * sweep's own rule, armed first, still wins on the attempt it fails). */
+static long sweep_spawn_fallback(void *ctx, osx_error *err)
+{
+	assert_int_equal(osx__fault_fail(OSX__SYS_clone3, 1, OSX__FAULT_ALWAYS, ENOSYS), 0);
+	return sweep_spawn(ctx, err);
+}
+
+static void test_sweep_spawn_fallback(void **state)
+{
+	struct osx_sweep s = { .run = sweep_spawn_fallback };
+
+	(void)state;
+	/* valgrind has no clone3: test_sweep_spawn is this sweep there. */
+	if (osx_test_under_valgrind())
+		return;
+	s.skip[OSX__SYS_close] = 1;
 	s.skip[OSX__SYS_pidfd_open] = 1;
 	osx_sweep_run(&s);
 }
@@ -563,7 +893,10 @@ int main(void)
 		OSX_TEST(test_system),
 		OSX_TEST(test_thin_layer),
 		OSX_TEST(test_cpu_count),
+		OSX_TEST(test_spawn_clone3_path),
+		OSX_TEST(test_spawn_fallback_path),
 		OSX_TEST(test_sweep_spawn),
+		OSX_TEST(test_sweep_spawn_fallback),
 		OSX_TEST(test_sweep_run),
 	};
 
