@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdalign.h>
@@ -169,10 +170,26 @@ static void child_signals(struct spawn_ctx *c)
 		}
 		mask = &c->oldmask;
 	}
+	if (c->attr->sigdefault) {
+		struct sigaction dfl;
+
+		memset(&dfl, 0, sizeof(dfl));
+		dfl.sa_handler = SIG_DFL;
+		for (int sig = 1; sig < NSIG; sig++) {
+			if (sig == SIGKILL || sig == SIGSTOP ||
+			    sigismember(c->attr->sigdefault, sig) != 1)
+				continue;
+			r = osx__sys_sigaction(sig, &dfl, NULL);
+			if (r < 0)
+				child_fail(c, STEP_SIGACTION, -r);
+		}
+	}
 	if (c->attr->reset_signals) {
 		sigemptyset(&empty);
 		mask = &empty;
 	}
+	if (c->attr->sigmask)
+		mask = c->attr->sigmask;
 	/* On the clone3 path the caller's mask is already the child's. */
 	if (mask && (r = osx__sys_sigprocmask(SIG_SETMASK, mask, NULL)) < 0)
 		child_fail(c, STEP_SIGPROCMASK, -r);
@@ -473,22 +490,97 @@ int osx_child_kill(const osx_child *child, int sig, osx_error *err)
 	return osx_kill(child->pid, sig, err);
 }
 
+/*
+ * POSIX system()'s signals.  The first of concurrent calls saves SIGINT and
+ * SIGQUIT and ignores them, the last puts them back: counted under a lock,
+ * as glibc does, so two threads in osx_system() do not restore each other's
+ * "ignore" too early.
+ */
+static pthread_mutex_t system_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned system_users;
+static struct sigaction system_int, system_quit;
+
+/* Ignore SIGINT and SIGQUIT; *dfl gets those the command must reset. */
+static int system_enter(sigset_t *dfl)
+{
+	struct sigaction ign;
+	int r = 0;
+
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	pthread_mutex_lock(&system_lock);
+	if (system_users == 0) {
+		r = osx__sys_sigaction(SIGINT, &ign, &system_int);
+		if (r == 0) {
+			r = osx__sys_sigaction(SIGQUIT, &ign, &system_quit);
+			if (r < 0)
+				osx__sys_sigaction(SIGINT, &system_int, NULL);
+		}
+	}
+	if (r == 0) {
+		system_users++;
+		sigemptyset(dfl);
+		if (system_int.sa_handler != SIG_IGN)
+			sigaddset(dfl, SIGINT);
+		if (system_quit.sa_handler != SIG_IGN)
+			sigaddset(dfl, SIGQUIT);
+	}
+	pthread_mutex_unlock(&system_lock);
+	return r;
+}
+
+static void system_leave(void)
+{
+	pthread_mutex_lock(&system_lock);
+	if (--system_users == 0) {
+		osx__sys_sigaction(SIGINT, &system_int, NULL);
+		osx__sys_sigaction(SIGQUIT, &system_quit, NULL);
+	}
+	pthread_mutex_unlock(&system_lock);
+}
+
 int osx_system(const char *command, osx_error *err)
 {
-	char *argv[] = { "sh", "-c", (char *)command, NULL };
+	char *argv[] = { "/bin/sh", "-c", (char *)command, NULL };
+	sigset_t dfl, chld, oldmask;
 	osx_spawn_attr a;
 	osx_child ch;
 	osx_wait_status st;
+	int r;
 
 	if (!command)
 		return osx_error_set(err, EINVAL, "system", NULL, NULL);
+	r = system_enter(&dfl);
+	if (r < 0)
+		return osx_error_set(err, -r, "sigaction", NULL, NULL);
+	/* SIGCHLD blocked, so a handler of the program cannot reap the
+	 * command before this wait does; the command gets the old mask. */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	r = osx__sys_sigprocmask(SIG_BLOCK, &chld, &oldmask);
+	if (r < 0) {
+		system_leave();
+		return osx_error_set(err, -r, "sigprocmask", NULL, NULL);
+	}
 	osx_spawn_attr_init(&a);
 	a.argv = argv;
 	a.close_fds = 0;
 	a.reset_signals = 0;
-	/* argv[0] is "sh" but the program is /bin/sh. */
-	argv[0] = "/bin/sh";
-	if (osx_spawn(&a, &ch, err) < 0 || osx_child_wait(&ch, &st, err) < 0)
+	a.sigdefault = &dfl;
+	a.sigmask = &oldmask;
+	memset(&st, 0, sizeof(st));
+	r = osx_spawn(&a, &ch, err);
+	if (r == 0)
+		r = osx_child_wait(&ch, &st, err);
+	/* Restored whatever happened; errno and err stay the failure's. */
+	{
+		int e = errno;
+
+		osx__sys_sigprocmask(SIG_SETMASK, &oldmask, NULL);
+		system_leave();
+		errno = e;
+	}
+	if (r < 0)
 		return -1;
 	if (st.exited)
 		return st.code << 8;

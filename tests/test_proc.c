@@ -412,8 +412,17 @@ static void test_run_child_ignores_input(void **state)
 	free(input);
 }
 
+static volatile sig_atomic_t int_seen;
+
+static void on_int(int sig)
+{
+	(void)sig;
+	int_seen++;
+}
+
 static void test_system(void **state)
 {
+	struct sigaction sa, old_int, old_quit;
 	osx_error err;
 
 	(void)state;
@@ -421,6 +430,34 @@ static void test_system(void **state)
 	assert_int_equal(osx_system("kill -TERM $$", &err), SIGTERM);
 	assert_int_equal(osx_system(NULL, &err), -1);
 	assert_int_equal(err.code, EINVAL);
+
+	/* C's system(): a SIGINT or SIGQUIT sent to the caller while the
+	 * command runs is ignored, and the command has them at default
+	 * although the caller handles them (a shell killed by its own
+	 * SIGINT; one that ignored it would sleep and exit 0). */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_int;
+	assert_int_equal(sigaction(SIGINT, &sa, &old_int), 0);
+	assert_int_equal(sigaction(SIGQUIT, &sa, &old_quit), 0);
+	int_seen = 0;
+	assert_int_equal(osx_system("kill -INT $PPID; kill -QUIT $PPID; kill -INT $$; sleep 5",
+				    &err), SIGINT);
+	assert_int_equal(osx_system("kill -QUIT $$; sleep 5", &err) & 0x7f, SIGQUIT);
+	assert_int_equal(int_seen, 0);
+	/* ... and the caller's handlers are back afterwards. */
+	assert_int_equal(sigaction(SIGINT, NULL, &sa), 0);
+	assert_true(sa.sa_handler == on_int);
+	assert_int_equal(sigaction(SIGQUIT, NULL, &sa), 0);
+	assert_true(sa.sa_handler == on_int);
+	assert_int_equal(raise(SIGINT), 0);
+	assert_int_equal(int_seen, 1);
+
+	/* A caller that ignores SIGINT passes that on, as fork would. */
+	sa.sa_handler = SIG_IGN;
+	assert_int_equal(sigaction(SIGINT, &sa, NULL), 0);
+	assert_int_equal(osx_system("kill -INT $$; exit 5", &err), 5 << 8);
+	assert_int_equal(sigaction(SIGINT, &old_int, NULL), 0);
+	assert_int_equal(sigaction(SIGQUIT, &old_quit, NULL), 0);
 }
 
 static void test_thin_layer(void **state)
@@ -572,6 +609,33 @@ static void check_exec_signals(int reset)
 		assert_true(m.blk & sigbit(SIGHUP));
 }
 
+/* sigdefault and sigmask, as posix_spawnattr_setsigdefault/setsigmask:
+ * the ignored SIGUSR2 is default in the child, never in the parent. */
+static void check_sigdefault_sigmask(void)
+{
+	osx_spawn_attr a;
+	osx_run_result res;
+	struct sigmasks m;
+	struct sigaction sa;
+	sigset_t dfl, mask;
+
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGUSR2);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	osx_spawn_attr_init(&a);
+	a.sigdefault = &dfl;
+	a.sigmask = &mask;
+	assert_int_equal(run_capture(&a, "exec cat /proc/self/status", &res), 0);
+	assert_int_equal(res.status.returncode, 0);
+	read_sigmasks(res.out, &m);
+	osx_run_result_free(&res);
+	assert_int_equal(m.ign & sigbit(SIGUSR2), 0);
+	assert_int_equal(m.blk, sigbit(SIGTERM));
+	assert_int_equal(sigaction(SIGUSR2, NULL, &sa), 0);
+	assert_true(sa.sa_handler == SIG_IGN);
+}
+
 /* The clone fallback is what runs when clone3 says ENOSYS. */
 static void choose_path(int fallback)
 {
@@ -614,6 +678,10 @@ static void check_spawn_signals(int fallback)
 	}
 	if (fallback && !osx_test_under_valgrind())
 		assert_true(osx__fault_count(OSX__SYS_sigaction) > 0);
+	/* After the counts: it makes the child call sigaction. */
+	signals_set(old, &oldmask);
+	check_sigdefault_sigmask();
+	signals_restore(old, &oldmask);
 	osx__fault_reset();
 }
 

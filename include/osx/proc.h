@@ -2,6 +2,7 @@
 #ifndef OSX_PROC_H
 #define OSX_PROC_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -70,6 +71,12 @@ typedef struct {
 	int new_session;       /* setsid() */
 	int pgroup;            /* -1: unchanged, 0: own group, > 0: join it */
 	int reset_signals;     /* handlers to default and an empty mask (default 1) */
+	/* posix_spawnattr_setsigdefault: these signals start at SIG_DFL in the
+	 * child, ignored ones included (NULL: none). */
+	const sigset_t *sigdefault;
+	/* posix_spawnattr_setsigmask: the child's mask (NULL: reset_signals
+	 * decides: empty, or the caller's). */
+	const sigset_t *sigmask;
 } osx_spawn_attr;
 
 OSX_API void osx_spawn_attr_init(osx_spawn_attr *attr);
@@ -102,7 +109,10 @@ OSX_API int osx_run(const osx_spawn_attr *attr, const void *input, size_t input_
 		    int timeout_ms, osx_run_result *res, osx_error *err);
 OSX_API void osx_run_result_free(osx_run_result *res);
 
-/* os.system: /bin/sh -c command; returns the raw wait status. */
+/* os.system (C's system()): /bin/sh -c command; returns the raw wait
+ * status.  While the command runs the caller ignores SIGINT and SIGQUIT
+ * (a Ctrl-C stops the command, not the program waiting for it) and blocks
+ * SIGCHLD; the command starts with the dispositions the caller had. */
 OSX_API int osx_system(const char *command, osx_error *err);
 
 OSX_END_DECLS
