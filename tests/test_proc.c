@@ -420,6 +420,64 @@ static void on_int(int sig)
 	int_seen++;
 }
 
+/* The child's process group and session, from its /proc/self/stat. */
+static void child_ids(osx_spawn_attr *a, int *pid, int *pgrp, int *sid)
+{
+	osx_run_result res;
+
+	assert_int_equal(run_capture(a, "exec cat /proc/self/stat", &res), 0);
+	assert_int_equal(res.status.returncode, 0);
+	assert_int_equal(sscanf(res.out, "%d (%*[^)]) %*c %*d %d %d", pid, pgrp, sid), 3);
+	osx_run_result_free(&res);
+}
+
+static void test_session_and_group(void **state)
+{
+	int pid, pgrp, sid;
+	osx_spawn_attr a;
+	osx_child leader;
+	osx_wait_status st;
+	osx_error err;
+	char *sleeper[] = { "/bin/sleep", "10", NULL };
+
+	(void)state;
+	osx_spawn_attr_init(&a);
+	child_ids(&a, &pid, &pgrp, &sid);
+	assert_int_equal(pgrp, getpgrp());
+	assert_int_equal(sid, getsid(0));
+
+	osx_spawn_attr_init(&a);
+	a.new_session = 1;
+	child_ids(&a, &pid, &pgrp, &sid);
+	assert_int_equal(sid, pid);
+	assert_int_equal(pgrp, pid);
+
+	osx_spawn_attr_init(&a);
+	a.pgroup = 0;
+	child_ids(&a, &pid, &pgrp, &sid);
+	assert_int_equal(pgrp, pid);
+	assert_int_equal(sid, getsid(0));
+
+	/* Joining a group: the leader's. */
+	osx_spawn_attr_init(&a);
+	a.argv = sleeper;
+	a.pgroup = 0;
+	assert_int_equal(osx_spawn(&a, &leader, &err), 0);
+	osx_spawn_attr_init(&a);
+	a.pgroup = leader.pid;
+	child_ids(&a, &pid, &pgrp, &sid);
+	assert_int_equal(pgrp, leader.pid);
+	assert_int_equal(osx_child_kill(&leader, SIGKILL, &err), 0);
+	assert_int_equal(osx_child_wait(&leader, &st, &err), 0);
+	assert_int_equal(st.signal, SIGKILL);
+
+	/* A group that does not exist: the parent hears which step failed. */
+	osx_spawn_attr_init(&a);
+	a.argv = sleeper;
+	a.pgroup = leader.pid;
+	expect_spawn_error(&a, EPERM, "setpgid", NULL);
+}
+
 static void test_system(void **state)
 {
 	struct sigaction sa, old_int, old_quit;
@@ -958,6 +1016,7 @@ int main(void)
 		OSX_TEST(test_run_large),
 		OSX_TEST(test_run_timeout),
 		OSX_TEST(test_run_child_ignores_input),
+		OSX_TEST(test_session_and_group),
 		OSX_TEST(test_system),
 		OSX_TEST(test_thin_layer),
 		OSX_TEST(test_cpu_count),
