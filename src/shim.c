@@ -53,7 +53,18 @@ static int inject(enum osx__sys sys)
  * keep that path tested), they are libc's wrappers.
  */
 #if defined(__x86_64__) && !defined(OSX_LIBC_SYSCALLS)
-static inline long kcall(long nr, long a, long b, long c, long d)
+static inline long kcall3(long nr, long a, long b, long c)
+{
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "0"(nr), "D"(a), "S"(b), "d"(c)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+static inline long kcall4(long nr, long a, long b, long c, long d)
 {
 	register long r10 __asm__("r10") = d;
 	long ret;
@@ -64,13 +75,15 @@ static inline long kcall(long nr, long a, long b, long c, long d)
 			 : "rcx", "r11", "memory");
 	return ret;
 }
-/* KCALL(libc wrapper call, syscall number, its four arguments). */
-#define KCALL(libc, nr, a, b, c, d) kcall((nr), (long)(a), (long)(b), (long)(c), (long)(d))
+/* KCALL(libc wrapper call, syscall number, its arguments): three or four. */
+#define KCALL3(libc, nr, a, b, c) kcall3((nr), (long)(a), (long)(b), (long)(c))
+#define KCALL(libc, nr, a, b, c, d) kcall4((nr), (long)(a), (long)(b), (long)(c), (long)(d))
 #else
 static inline long libc_result(long r)
 {
 	return r == -1 ? -errno : r;
 }
+#define KCALL3(libc, nr, a, b, c) libc_result(libc)
 #define KCALL(libc, nr, a, b, c, d) libc_result(libc)
 #endif
 
@@ -80,10 +93,14 @@ static inline long libc_result(long r)
 #else
 #define KTRY(name, call) (call)
 #endif
+/* The first attempt straight, the retries after it: the common case is
+ * then the syscall and one compare, not a loop. */
 #define KRETRY(r, name, call)                       \
-	do                                          \
+	do {                                        \
 		(r) = KTRY(name, call);             \
-	while ((r) == -EINTR)
+		while ((r) == -EINTR)               \
+			(r) = KTRY(name, call);     \
+	} while (0)
 
 /* ---- fd I/O ---- */
 
@@ -105,10 +122,10 @@ int osx__sys_close(int fd)
 	 * must too, or the test would see a leak the real world never has. */
 	if (inject(OSX__SYS_close)) {
 		r = -errno;
-		KCALL(close(fd), SYS_close, fd, 0, 0, 0);
+		KCALL3(close(fd), SYS_close, fd, 0, 0);
 	} else
 #endif
-		r = (int)KCALL(close(fd), SYS_close, fd, 0, 0, 0);
+		r = (int)KCALL3(close(fd), SYS_close, fd, 0, 0);
 	/* Never retried: the fd is already released, and retrying could close
 	 * a descriptor another thread has just been given. */
 	return r == -EINTR ? 0 : r;
@@ -118,8 +135,8 @@ ssize_t osx__sys_read(int fd, void *buf, size_t len)
 {
 	ssize_t r;
 
-	KRETRY(r, read, KCALL(read(fd, buf, CAP(read, len)), SYS_read, fd, buf,
-				      CAP(read, len), 0));
+	KRETRY(r, read, KCALL3(read(fd, buf, CAP(read, len)), SYS_read, fd, buf,
+				       CAP(read, len)));
 	return r;
 }
 
@@ -127,8 +144,8 @@ ssize_t osx__sys_write(int fd, const void *buf, size_t len)
 {
 	ssize_t r;
 
-	KRETRY(r, write, KCALL(write(fd, buf, CAP(write, len)), SYS_write, fd, buf,
-				       CAP(write, len), 0));
+	KRETRY(r, write, KCALL3(write(fd, buf, CAP(write, len)), SYS_write, fd, buf,
+					CAP(write, len)));
 	return r;
 }
 
@@ -184,7 +201,7 @@ ssize_t osx__sys_readv(int fd, const struct iovec *iov, int iovcnt)
 	ssize_t r;
 
 	IOV(readv, iov, iovcnt);
-	KRETRY(r, readv, KCALL(readv(fd, iov, iovcnt), SYS_readv, fd, iov, iovcnt, 0));
+	KRETRY(r, readv, KCALL3(readv(fd, iov, iovcnt), SYS_readv, fd, iov, iovcnt));
 	return r;
 }
 
@@ -193,20 +210,20 @@ ssize_t osx__sys_writev(int fd, const struct iovec *iov, int iovcnt)
 	ssize_t r;
 
 	IOV(writev, iov, iovcnt);
-	KRETRY(r, writev, KCALL(writev(fd, iov, iovcnt), SYS_writev, fd, iov, iovcnt, 0));
+	KRETRY(r, writev, KCALL3(writev(fd, iov, iovcnt), SYS_writev, fd, iov, iovcnt));
 	return r;
 }
 
 off_t osx__sys_lseek(int fd, off_t off, int whence)
 {
-	return KTRY(lseek, KCALL(lseek(fd, off, whence), SYS_lseek, fd, off, whence, 0));
+	return KTRY(lseek, KCALL3(lseek(fd, off, whence), SYS_lseek, fd, off, whence));
 }
 
 int osx__sys_fstat(int fd, struct stat *st)
 {
 	int r;
 
-	KRETRY(r, fstat, (int)KCALL(fstat(fd, st), SYS_fstat, fd, st, 0, 0));
+	KRETRY(r, fstat, (int)KCALL3(fstat(fd, st), SYS_fstat, fd, st, 0));
 	return r;
 }
 
@@ -598,7 +615,7 @@ ssize_t osx__sys_getdents64(int fd, void *buf, size_t len)
 {
 	ssize_t r;
 
-	KRETRY(r, getdents64, KCALL(getdents64(fd, buf, len), SYS_getdents64, fd, buf, len, 0));
+	KRETRY(r, getdents64, KCALL3(getdents64(fd, buf, len), SYS_getdents64, fd, buf, len));
 	return r;
 }
 
