@@ -378,6 +378,7 @@ static void env_null_arguments(void **state)
 	assert_null(osx_env_get(e, NULL));
 	assert_false(osx_env_contains(e, NULL));
 	assert_error(osx_env_setn(e, "A", 1, NULL, 0, &err), &err, EINVAL);
+	assert_error(osx_env_setn(e, NULL, 1, "v", 1, &err), &err, EINVAL);
 	assert_error(osx_env_put(e, NULL, &err), &err, EINVAL);
 	assert_null(osx_expandvars(NULL, e, &err));
 	assert_int_equal(err.code, EINVAL);

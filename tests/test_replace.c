@@ -354,7 +354,8 @@ static void atomic_write_symlink_target(void **state)
 {
 	const char *t = osx_test_path(0, "target"), *o = osx_test_path(1, "other");
 	const char *const names[] = {"target", "other", NULL};
-	osx_atomic_options nofollow = {OSX_ATOMIC_NOFOLLOW, 0};
+	osx_atomic_options nofollow = {OSX_ATOMIC_NOFOLLOW, 0}, keep = {OSX_ATOMIC_KEEP_MODE, 0};
+	mode_t old_mask = umask(022);
 	osx_error err;
 
 	(void)state;
@@ -370,6 +371,25 @@ static void atomic_write_symlink_target(void **state)
 	assert_true(S_ISREG(mode_of(t)));
 	assert_content(t, "x");
 	assert_content(o, "other");
+	assert_int_equal(assert_only(names), 2);
+
+	/* KEEP_MODE alone: a link is no regular target, nothing to keep
+	 * (not the mode of the file it points to); the link is replaced. */
+	assert_int_equal(chmod(o, 0604), 0);
+	assert_int_equal(unlink(t), 0);
+	assert_int_equal(symlink("other", t), 0);
+	assert_int_equal(osx_atomic_write(t, "y", 1, &keep, &err), 0);
+	assert_true(S_ISREG(mode_of(t)));
+	assert_int_equal(mode_of(t) & 07777, 0666 & ~old_mask);
+	assert_int_equal(osx__fault_count(OSX__SYS_fchmod), 0);
+	assert_content(t, "y");
+	assert_content(o, "other");
+	/* NOFOLLOW alone on a regular target: replaced, its mode not kept. */
+	assert_int_equal(chmod(t, 0600), 0);
+	assert_int_equal(osx_atomic_write(t, "z", 1, &nofollow, &err), 0);
+	assert_int_equal(mode_of(t) & 07777, 0666 & ~old_mask);
+	assert_content(t, "z");
+	umask(old_mask);
 	assert_int_equal(assert_only(names), 2);
 }
 
