@@ -36,16 +36,16 @@ struct osx_atomic_writer {
 };
 
 /* Undo everything: remove the temp's name if it has one, close what is
- * open.  Errors here are ignored: the caller reports the first failure,
- * which the shim's -errno returns keep safe from this cleanup. */
+ * open.  Runs once per writer, after open_dir succeeded, so the directory
+ * is always open.  Errors here are ignored: the caller reports the first
+ * failure, which the shim's -errno returns keep safe from this cleanup. */
 static void discard(struct osx_atomic_writer *w)
 {
 	if (w->named)
 		osx__sys_unlinkat(w->dirfd, w->tmp, 0);
 	if (w->fd >= 0)
 		osx__sys_close(w->fd);
-	if (w->dirfd >= 0)
-		osx__sys_close(w->dirfd);
+	osx__sys_close(w->dirfd);
 	w->named = 0;
 	w->fd = w->dirfd = -1;
 }

@@ -195,7 +195,8 @@ const char *osx__env_lookup(const osx_env *e, const char *name, size_t len, size
 	return en->kv + en->nlen + 1;
 }
 
-/* Rebuild index (of mask + 1 slots) from the live entries. */
+/* Rebuild index (of mask + 1 slots) from the entries, which hold no
+ * deleted one: both callers compact first. */
 static void reindex(osx_env *e, uint32_t *index, size_t mask)
 {
 	size_t n, i;
@@ -204,8 +205,6 @@ static void reindex(osx_env *e, uint32_t *index, size_t mask)
 	e->index = index;
 	e->mask = mask;
 	for (n = 0; n < e->used; n++) {
-		if (!e->ent[n].kv)
-			continue;
 		for (i = (size_t)e->ent[n].hash & mask; index[i]; i = (i + 1) & mask)
 			;
 		index[i] = (uint32_t)(n + 1);

@@ -115,8 +115,7 @@ static char *join_home(const char *home, size_t hlen, const char *rest)
 		home = "/";
 		hlen = 1;
 	}
-	if (hlen > SIZE_MAX - 1 - rlen)
-		return NULL;
+	/* Two strings in memory: their lengths plus one cannot wrap. */
 	out = osx__malloc(hlen + rlen + 1);
 	if (out) {
 		memcpy(out, home, hlen);

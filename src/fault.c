@@ -37,6 +37,8 @@ int osx__fault_hit(enum osx__sys sys)
 
 size_t osx__fault_cap_len(enum osx__sys sys, size_t len)
 {
+	if (caps[sys] == OSX__FAULT_STALL)
+		return 0;
 	return caps[sys] && len > caps[sys] ? caps[sys] : len;
 }
 

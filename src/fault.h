@@ -40,6 +40,8 @@ enum osx__sys {
 
 /* Every attempt longer than this is never failed: "fail forever". */
 #define OSX__FAULT_ALWAYS ((unsigned long)-1)
+/* A cap under which a call transfers 0 bytes (osx__fault_cap). */
+#define OSX__FAULT_STALL ((size_t)-1)
 
 #ifdef OSX_FAULT_INJECTION
 
@@ -55,7 +57,9 @@ void osx__fault_reset(void);
  * one) fail with error; times may be OSX__FAULT_ALWAYS.  Up to 16 rules at
  * once; returns -1 when full.  Rules and counts last until the reset. */
 int osx__fault_fail(enum osx__sys sys, unsigned long nth, unsigned long times, int error);
-/* From now on every call of sys transfers at most max bytes (0: no cap). */
+/* From now on every call of sys transfers at most max bytes (0: no cap;
+ * OSX__FAULT_STALL: nothing, so a read sees end of file and a write makes
+ * no progress). */
 void osx__fault_cap(enum osx__sys sys, size_t max);
 /* Attempts of sys since the last reset. */
 unsigned long osx__fault_count(enum osx__sys sys);

@@ -168,30 +168,33 @@ ssize_t osx__sys_pwrite(int fd, const void *buf, size_t len, off_t off)
 }
 
 #ifdef OSX_FAULT_INJECTION
-/* Copy iov into tmp, trimmed to the byte cap armed for sys. */
+/* Copy iov (n > 0 entries) into tmp, trimmed to the byte cap armed for sys.
+ * The cap is at most the total, so the last entry kept takes what is left. */
 static int cap_iov(enum osx__sys sys, const struct iovec *iov, int n,
 		   struct iovec tmp[IOV_MAX])
 {
 	size_t total = 0, cap;
 	int i;
 
-	for (i = 0; i < n && i < IOV_MAX; i++)
+	for (i = 0; i < n; i++)
 		total += iov[i].iov_len;
 	cap = osx__fault_cap_len(sys, total);
-	for (i = 0; i < n && i < IOV_MAX; i++) {
+	for (i = 0; i < n - 1 && iov[i].iov_len < cap; i++) {
 		tmp[i] = iov[i];
-		if (tmp[i].iov_len >= cap) {
-			tmp[i].iov_len = cap;
-			return i + 1;
-		}
-		cap -= tmp[i].iov_len;
+		cap -= iov[i].iov_len;
 	}
-	return n;
+	tmp[i] = iov[i];
+	tmp[i].iov_len = cap;
+	return i + 1;
 }
-#define IOV(name, iov, n)                                        \
-	struct iovec tmp_[IOV_MAX];                              \
-	(n) = cap_iov(OSX__SYS_##name, (iov), (n), tmp_);        \
-	(iov) = tmp_
+/* A count the kernel refuses (EINVAL) is passed on untouched, so that the
+ * instrumented build fails exactly as the real one does. */
+#define IOV(name, iov, n)                                                \
+	struct iovec tmp_[IOV_MAX];                                      \
+	if ((n) > 0 && (n) <= IOV_MAX) {                                 \
+		(n) = cap_iov(OSX__SYS_##name, (iov), (n), tmp_);        \
+		(iov) = tmp_;                                            \
+	}
 #else
 #define IOV(name, iov, n) (void)0
 #endif

@@ -126,6 +126,27 @@ static void process_duplicates(void **state)
 	osx_env_free(e);
 }
 
+/* No environment at all (environ NULL, as after clearenv()). */
+static void process_no_environ(void **state)
+{
+	char **saved = environ;
+	osx_error err;
+	osx_env *e;
+	char buf[8], *x;
+
+	(void)state;
+	environ = NULL;
+	assert_error((int)osx_getenv("PATH", buf, sizeof(buf), &err), &err, ENOENT);
+	e = osx_env_snapshot(&err);
+	x = osx_expandvars("$PATH", NULL, &err);
+	environ = saved;
+	assert_non_null(e);
+	assert_int_equal(osx_env_len(e), 0);
+	assert_string_equal(x, "$PATH");
+	osx_env_free(e);
+	free(x);
+}
+
 /*
  * One thread adds and removes variables (so glibc reallocates and shifts
  * environ) while another reads: with the library lock every read sees a
@@ -302,6 +323,70 @@ static void env_merge_and_copy(void **state)
 	osx_env_free(a);
 	osx_env_free(b);
 	osx_env_free(c);
+}
+
+/* Unset entries leave holes until the next growth: copy, merge and envp
+ * skip them and keep the order. */
+static void env_holes(void **state)
+{
+	osx_error err;
+	osx_env *a = osx_env_new(&err), *b = osx_env_new(&err), *c;
+	char **envp;
+
+	(void)state;
+	assert_int_equal(osx_env_put(a, "A=1", &err), 0);
+	assert_int_equal(osx_env_put(a, "B=2", &err), 0);
+	assert_int_equal(osx_env_put(a, "C=3", &err), 0);
+	envp = osx_env_envp(a, &err);
+	assert_string_equal(envp[2], "C=3");
+	assert_int_equal(osx_env_unset(a, "B", &err), 1);
+	/* The cached array is big enough: rebuilt in place. */
+	osx__fault_reset();
+	envp = osx_env_envp(a, &err);
+	assert_int_equal(osx__fault_count(OSX__SYS_realloc), 0);
+	assert_string_equal(envp[0], "A=1");
+	assert_string_equal(envp[1], "C=3");
+	assert_null(envp[2]);
+
+	c = osx_env_copy(a, &err);
+	assert_non_null(c);
+	assert_int_equal(osx_env_len(c), 2);
+	assert_dump(c, "A=1\nC=3\n");
+	assert_int_equal(osx_env_put(b, "C=0", &err), 0);
+	assert_int_equal(osx_env_merge(b, a, &err), 0);
+	assert_dump(b, "C=3\nA=1\n");
+
+	/* Nothing live to merge: nothing allocated, nothing changed. */
+	assert_int_equal(osx_env_unset(a, "A", &err), 1);
+	assert_int_equal(osx_env_unset(a, "C", &err), 1);
+	osx__fault_reset();
+	assert_int_equal(osx_env_merge(b, a, &err), 0);
+	assert_int_equal(osx__fault_total(), 0);
+	assert_dump(b, "C=3\nA=1\n");
+	osx_env_free(a);
+	osx_env_free(b);
+	osx_env_free(c);
+}
+
+/* NULL where a string is wanted: EINVAL or "not set", never a crash. */
+static void env_null_arguments(void **state)
+{
+	osx_error err;
+	osx_env *e = osx_env_new(&err);
+
+	(void)state;
+	assert_null(osx_env_get(e, NULL));
+	assert_false(osx_env_contains(e, NULL));
+	assert_error(osx_env_setn(e, "A", 1, NULL, 0, &err), &err, EINVAL);
+	assert_error(osx_env_setn(e, NULL, 1, "v", 1, &err), &err, EINVAL);
+	assert_error(osx_env_put(e, NULL, &err), &err, EINVAL);
+	assert_null(osx_expandvars(NULL, e, &err));
+	assert_int_equal(err.code, EINVAL);
+	assert_int_equal(errno, EINVAL);
+	assert_null(osx_expanduser(NULL, e, &err));
+	assert_int_equal(err.code, EINVAL);
+	assert_int_equal(osx_env_len(e), 0);
+	osx_env_free(e);
 }
 
 /* Changing the object leaves environ alone, and the other way round. */
@@ -555,6 +640,32 @@ static void expanduser_erange(void **state)
 	assert_int_equal(osx__fault_count(OSX__SYS_getpwnam_r), 3);
 	assert_int_equal(osx__fault_count(OSX__SYS_malloc), 4);
 	free(got);
+}
+
+/* Some NSS modules say "not found" with ENOENT or ESRCH instead of an
+ * empty result (getpwnam_r(3)): the path stays as it is; other errors are
+ * reported. */
+static void expanduser_not_found_codes(void **state)
+{
+	static const int codes[] = {ENOENT, ESRCH};
+	osx_error err;
+	char *got;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < COUNT(codes); i++) {
+		osx__fault_reset();
+		osx__fault_fail(OSX__SYS_getpwnam_r, 1, 1, codes[i]);
+		got = osx_expanduser("~root/x", NULL, &err);
+		assert_non_null(got);
+		assert_string_equal(got, "~root/x");
+		free(got);
+	}
+	osx__fault_reset();
+	osx__fault_fail(OSX__SYS_getpwnam_r, 1, 1, EIO);
+	assert_null(osx_expanduser("~root/x", NULL, &err));
+	assert_int_equal(err.code, EIO);
+	assert_string_equal(err.call, "getpwnam_r");
 }
 
 /* ---- fault sweeps: every allocation path ---- */
@@ -833,6 +944,10 @@ int main(void)
 		OSX_TEST(env_envp_child),
 		OSX_TEST(expand_python_cases),
 		OSX_TEST(expanduser_erange),
+		OSX_TEST(expanduser_not_found_codes),
+		OSX_TEST(process_no_environ),
+		OSX_TEST(env_holes),
+		OSX_TEST(env_null_arguments),
 		OSX_TEST(obj_sweeps),
 		OSX_TEST(create_sweeps),
 		OSX_TEST(expand_sweeps),

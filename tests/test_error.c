@@ -87,6 +87,27 @@ static void long_names_are_cut_visibly(void **state)
 	assert_string_equal(err.name2, name);
 }
 
+/* A 4-byte character across the limit goes whole; bytes that are no
+ * character anyway (a run of continuation bytes) are cut where they fall. */
+static void long_names_cut_on_four_bytes_or_bytes(void **state)
+{
+	static char name[OSX_ERROR_NAME_MAX + 100];
+	osx_error err;
+
+	(void)state;
+	memset(name, 'a', sizeof(name) - 1);
+	memcpy(name + OSX_ERROR_NAME_MAX - 4, "\xf0\x9f\x98\x80", 4);
+	osx_error_set(&err, ENAMETOOLONG, "openat", name, NULL);
+	assert_true(err.name_cut);
+	assert_int_equal(strlen(err.name), OSX_ERROR_NAME_MAX - 4);
+
+	memset(name + OSX_ERROR_NAME_MAX - 8, '\x80', 16);
+	osx_error_set(&err, ENAMETOOLONG, "openat", name, NULL);
+	assert_true(err.name_cut);
+	assert_int_equal(strlen(err.name), OSX_ERROR_NAME_MAX - 1);
+	assert_memory_equal(err.name, name, OSX_ERROR_NAME_MAX - 1);
+}
+
 /* The struct copies the names: it outlives the caller's buffers. */
 static void names_are_copied(void **state)
 {
@@ -116,6 +137,29 @@ static void repr_alone(void **state)
 	(void)state;
 	assert_int_equal(osx_repr("a\0b", 3, buf, sizeof(buf)), strlen("'a\\x00b'"));
 	assert_string_equal(buf, "'a\\x00b'");
+	/* A sequence cut short by the end: each byte escaped, as Python's
+	 * surrogateescape does. */
+	osx_repr("a\xe2\x82", 3, buf, sizeof(buf));
+	assert_string_equal(buf, "'a\\udce2\\udc82'");
+	osx_repr("\xf0\x9f\x98", 3, buf, sizeof(buf));
+	assert_string_equal(buf, "'\\udcf0\\udc9f\\udc98'");
+	/* Only the length, as snprintf with no room. */
+	assert_int_equal(osx_repr("ab", 2, NULL, 0), 4);
+	assert_int_equal(osx_repr("ab", 2, buf, 3), 4);
+	assert_string_equal(buf, "'a");
+}
+
+static void format_call_into_small_buffer(void **state)
+{
+	const char *full = "openat: [Errno 2] No such file or directory: 'x'";
+	osx_error err;
+	char buf[8];
+
+	(void)state;
+	osx_error_set(&err, ENOENT, "openat", "x", NULL);
+	assert_int_equal(osx_error_format_call(&err, NULL, 0), strlen(full));
+	assert_int_equal(osx_error_format_call(&err, buf, sizeof(buf)), strlen(full));
+	assert_string_equal(buf, "openat:");
 }
 
 /*
@@ -166,6 +210,8 @@ int main(void)
 		OSX_TEST(names_are_copied),
 		OSX_TEST(null_err_still_sets_errno),
 		OSX_TEST(repr_alone),
+		OSX_TEST(format_call_into_small_buffer),
+		OSX_TEST(long_names_cut_on_four_bytes_or_bytes),
 		OSX_TEST(errno_survives_cleanup),
 	};
 	return OSX_RUN(tests);

@@ -2,6 +2,7 @@
  * EINTR, and fault-injection sweeps over every call. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,8 +212,12 @@ static void all_loops_report_progress(void **state)
 	assert_int_equal(err.code, EIO);
 	osx__fault_reset();
 
-	/* A write that makes no progress cannot loop forever. */
-	osx__fault_cap(OSX__SYS_write, 0);
+	/* A write that makes no progress cannot loop forever: EIO. */
+	osx__fault_cap(OSX__SYS_write, OSX__FAULT_STALL);
+	assert_int_equal(osx_write_all(fd, buf, 100, &done, &err), -1);
+	assert_int_equal(done, 0);
+	assert_int_equal(err.code, EIO);
+	assert_int_equal(osx__fault_count(OSX__SYS_write), 1);
 	close(fd);
 }
 
@@ -239,7 +244,7 @@ static void read_file_sizes(void **state)
 	assert_int_equal(len, 0);
 	free(got);
 
-	/* /proc says size 0 and has more than a page: the buffer grows. */
+	/* /proc says size 0: read to the end all the same. */
 	osx__fault_reset();
 	got = osx_read_file("/proc/self/maps", &len, &err);
 	assert_non_null(got);
@@ -563,6 +568,194 @@ static void urandom_fills(void **state)
 	assert_int_equal(osx_urandom(NULL, 0, &err), 0);
 }
 
+/* A file that says size 0 and holds more than the first buffer: the read
+ * end of a pipe, opened anew through /proc (no writer left, so it ends). */
+static const char *pipe_file(const char *data, size_t n, int p[2])
+{
+	static char path[64];
+
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	assert_int_equal(write(p[1], data, n), (ssize_t)n);
+	close(p[1]);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", p[0]);
+	return path;
+}
+
+static void read_file_grows_its_buffer(void **state)
+{
+	size_t n = 20000, len;
+	char *data = pattern(n), *got;
+	osx_error err;
+	int p[2];
+
+	(void)state;
+	got = osx_read_file(pipe_file(data, n, p), &len, &err);
+	assert_non_null(got);
+	assert_int_equal(len, n);
+	assert_memory_equal(got, data, n);
+	assert_int_equal(got[n], '\0');
+	/* 4096, 8192, 16384, 32768 */
+	assert_int_equal(osx__fault_count(OSX__SYS_realloc), 3);
+	free(got);
+	close(p[0]);
+
+	/* Out of memory while growing: ENOMEM named "malloc", nothing leaks. */
+	osx__fault_reset();
+	osx__fault_fail(OSX__SYS_realloc, 2, 1, ENOMEM);
+	assert_null(osx_read_file(pipe_file(data, n, p), &len, &err));
+	assert_int_equal(err.code, ENOMEM);
+	assert_int_equal(errno, ENOMEM);
+	assert_string_equal(err.call, "malloc");
+	close(p[0]);
+	free(data);
+}
+
+/* Bad arguments and calls that fail before doing anything. */
+static void fd_bad_input(void **state)
+{
+	static struct iovec many[IOV_MAX + 1];
+	char buf[4] = "abc";
+	osx_error err;
+	int fd, i;
+
+	(void)state;
+	for (i = 0; i <= IOV_MAX; i++)
+		many[i] = (struct iovec){buf, 1};
+	fd = osx_open(osx_test_path(0, "f"), O_RDWR | O_CREAT, 0600, NULL);
+	assert_int_equal(osx_writev(fd, many, IOV_MAX + 1, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+	assert_string_equal(err.call, "writev");
+	assert_int_equal(osx_readv(fd, many, IOV_MAX + 1, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+	assert_int_equal(osx_lseek(fd, 0, SEEK_END, NULL), 0); /* nothing written */
+
+	assert_int_equal(osx_pipe(NULL, 0, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+	assert_int_equal(osx_lock(fd, 0, -1, 0, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+	assert_int_equal(osx__fault_count(OSX__SYS_fcntl), 0);
+
+	/* Already close-on-exec: one fcntl, no F_SETFD. */
+	osx__fault_reset();
+	assert_int_equal(osx_set_inheritable(fd, 0, &err), 0);
+	assert_int_equal(osx__fault_count(OSX__SYS_fcntl), 1);
+	close(fd);
+	assert_int_equal(osx_dup2(fd, fd, 1, &err), -1);
+	assert_int_equal(err.code, EBADF);
+	assert_string_equal(err.call, "fcntl");
+
+	/* read_all without the progress pointer still reports the error. */
+	assert_int_equal(osx_read_all(fd, buf, sizeof(buf), NULL, &err), -1);
+	assert_int_equal(err.code, EBADF);
+}
+
+/* POSIX lets a lock conflict say EACCES; libosx always says EAGAIN. */
+static void lock_conflict_is_eagain(void **state)
+{
+	osx_error err;
+	int fd = osx_open(osx_test_path(0, "l"), O_RDWR | O_CREAT, 0600, NULL);
+
+	(void)state;
+	osx__fault_fail(OSX__SYS_fcntl, 1, 1, EACCES);
+	assert_int_equal(osx_lock(fd, 0, 0, OSX_LOCK_NOWAIT, &err), -1);
+	assert_int_equal(err.code, EAGAIN);
+	assert_int_equal(errno, EAGAIN);
+	assert_string_equal(err.call, "fcntl");
+	close(fd);
+}
+
+/* sendfile failing after it moved bytes: its error, named, with progress;
+ * and a limited copy through the read/write loop takes only what it may. */
+static void copy_later_methods(void **state)
+{
+	size_t n = 100000;
+	char *data = pattern(n);
+	osx_error err;
+	off_t done = -1;
+	int src, dst, p[2];
+
+	(void)state;
+	write_file(osx_test_path(0, "src"), data, n);
+	src = osx_open(osx_test_path(0, "src"), O_RDONLY, 0, NULL);
+	dst = osx_open(osx_test_path(1, "dst"), O_WRONLY | O_CREAT, 0600, NULL);
+	osx__fault_fail(OSX__SYS_copy_file_range, 1, 1, EXDEV);
+	osx__fault_cap(OSX__SYS_sendfile, 1000);
+	osx__fault_fail(OSX__SYS_sendfile, 3, 1, EIO);
+	assert_int_equal(osx_copy_fd(src, dst, -1, &done, &err), -1);
+	assert_int_equal(done, 2000);
+	assert_int_equal(err.code, EIO);
+	assert_string_equal(err.call, "sendfile");
+	assert_int_equal(osx_lseek(src, 0, SEEK_CUR, NULL), 2000);
+	close(src);
+	close(dst);
+
+	/* From a pipe (both kernel methods refuse it), 600 of 1000 bytes. */
+	osx__fault_reset();
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	assert_int_equal(write(p[1], data, 1000), 1000);
+	dst = osx_open(osx_test_path(1, "dst"), O_WRONLY | O_TRUNC, 0, NULL);
+	osx__fault_cap(OSX__SYS_write, 250);
+	assert_int_equal(osx_copy_fd(p[0], dst, 600, &done, &err), 600);
+	assert_int_equal(done, 600);
+	assert_int_equal(osx__fault_count(OSX__SYS_read), 1); /* a 600-byte buffer */
+	close(dst);
+	assert_file(osx_test_path(1, "dst"), data, 600);
+	/* A write failing part-way counts what it wrote, within the limit. */
+	dst = osx_open(osx_test_path(1, "dst"), O_WRONLY | O_TRUNC, 0, NULL);
+	osx__fault_fail(OSX__SYS_write, 2, 1, ENOSPC);
+	assert_int_equal(osx_copy_fd(p[0], dst, 300, &done, &err), -1);
+	assert_int_equal(done, 250);
+	assert_int_equal(err.code, ENOSPC);
+	assert_string_equal(err.call, "write");
+	/* and one that makes no progress is EIO, not an endless loop. */
+	osx__fault_reset();
+	osx__fault_cap(OSX__SYS_write, OSX__FAULT_STALL);
+	assert_int_equal(osx_copy_fd(p[0], dst, 50, &done, &err), -1);
+	assert_int_equal(done, 0);
+	assert_int_equal(err.code, EIO);
+	assert_string_equal(err.call, "write");
+	close(dst);
+	/* Whatever was not read is still in the pipe. */
+	assert_int_equal(read(p[0], data + n - 50, 50), 50);
+	assert_memory_equal(data + n - 50, data + 950, 50);
+	close(p[0]);
+	close(p[1]);
+	free(data);
+}
+
+/* Without getrandom: /dev/urandom, and its failures named after it. */
+static void urandom_file_failures(void **state)
+{
+	char buf[64];
+	osx_error err;
+
+	(void)state;
+	osx__fault_fail(OSX__SYS_getrandom, 1, 1, EPERM); /* seccomp */
+	osx__fault_fail(OSX__SYS_openat, 1, 1, EACCES);
+	assert_int_equal(osx_urandom(buf, sizeof(buf), &err), -1);
+	assert_int_equal(err.code, EACCES);
+	assert_string_equal(err.call, "openat");
+	assert_string_equal(err.name, "/dev/urandom");
+
+	osx__fault_reset();
+	osx__fault_fail(OSX__SYS_getrandom, 1, 1, ENOSYS);
+	osx__fault_cap(OSX__SYS_read, 10);
+	osx__fault_fail(OSX__SYS_read, 3, 1, EIO);
+	assert_int_equal(osx_urandom(buf, sizeof(buf), &err), -1);
+	assert_int_equal(err.code, EIO);
+	assert_string_equal(err.call, "read");
+	assert_int_equal(osx__fault_count(OSX__SYS_close), 1);
+
+	/* /dev/urandom ending early (it never should) is EIO too. */
+	osx__fault_reset();
+	osx__fault_fail(OSX__SYS_getrandom, 1, 1, ENOSYS);
+	osx__fault_cap(OSX__SYS_read, OSX__FAULT_STALL);
+	assert_int_equal(osx_urandom(buf, sizeof(buf), &err), -1);
+	assert_int_equal(err.code, EIO);
+	assert_string_equal(err.call, "read");
+	assert_int_equal(osx__fault_count(OSX__SYS_read), 1);
+}
+
 /* ---- sweeps: every call of each operation fails in turn ---- */
 
 struct ctx {
@@ -593,6 +786,49 @@ static long run_read_proc(void *arg, osx_error *err)
 		return -1;
 	free(got);
 	return 0;
+}
+
+/* A pipe as the file: the buffer grows (realloc fails in turn too). */
+static long run_read_pipe(void *arg, osx_error *err)
+{
+	struct ctx *c = arg;
+	size_t len;
+	int p[2];
+	char *got = osx_read_file(pipe_file(c->data, 10000, p), &len, err);
+
+	close(p[0]);
+	if (!got)
+		return -1;
+	free(got);
+	return 0;
+}
+
+/* From a pipe: the read/write loop, after both kernel methods refused. */
+static long run_copy_pipe(void *arg, osx_error *err)
+{
+	struct ctx *c = arg;
+	int p[2], dst;
+	off_t r;
+
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	assert_int_equal(write(p[1], c->data, 3000), 3000);
+	close(p[1]);
+	dst = osx_open(c->dst, O_WRONLY | O_CREAT | O_TRUNC, 0600, err);
+	r = dst < 0 ? -1 : osx_copy_fd(p[0], dst, -1, NULL, err);
+	if (dst >= 0)
+		close(dst);
+	close(p[0]);
+	return r < 0 ? -1 : r == 3000 ? 0 : osx_error_set(err, EIO, "test", NULL, NULL);
+}
+
+/* Through /dev/urandom: the run itself takes getrandom away. */
+static long run_urandom_file(void *arg, osx_error *err)
+{
+	char buf[1000];
+
+	(void)arg;
+	osx__fault_fail(OSX__SYS_getrandom, 1, 1, ENOSYS);
+	return osx_urandom(buf, sizeof(buf), err);
 }
 
 static long run_copy(void *arg, osx_error *err)
@@ -666,8 +902,11 @@ static void sweeps(void **state)
 	struct osx_sweep read_file = {.run = run_read_file, .ctx = &c};
 	struct osx_sweep read_proc = {.run = run_read_proc, .ctx = &c};
 	struct osx_sweep copy = {.run = run_copy, .check = check_copy, .ctx = &c};
-	struct osx_sweep copy_rw = copy, write_all = {.run = run_write_all, .ctx = &c};
+	struct osx_sweep write_all = {.run = run_write_all, .ctx = &c};
 	struct osx_sweep urandom = {.run = run_urandom}, small = {.run = run_small_calls};
+	struct osx_sweep read_pipe = {.run = run_read_pipe, .ctx = &c};
+	struct osx_sweep copy_pipe = {.run = run_copy_pipe, .ctx = &c};
+	struct osx_sweep urandom_file = {.run = run_urandom_file};
 
 	(void)state;
 	c.data = pattern(c.n);
@@ -676,15 +915,18 @@ static void sweeps(void **state)
 	read_file.skip[OSX__SYS_close] = 1;
 	read_proc.skip[OSX__SYS_close] = 1;
 	assert_true(osx_sweep_run(&read_file) >= 4);
-	assert_true(osx_sweep_run(&read_proc) >= 5); /* with realloc */
+	assert_true(osx_sweep_run(&read_proc) >= 5);
 	osx_sweep_run(&copy);
 	osx_sweep_run(&write_all);
-	/* The read/write loop, in small steps: every read and write fails once. */
-	osx__fault_cap(OSX__SYS_read, 50000);
-	copy_rw.error = EIO;
-	osx_sweep_run(&copy_rw);
 	osx_sweep_run(&urandom);
 	osx_sweep_run(&small);
+	read_pipe.skip[OSX__SYS_close] = 1;
+	assert_true(osx_sweep_run(&read_pipe) >= 7); /* with 2 reallocs */
+	/* The rw loop: copy_file_range and sendfile refuse, malloc, read, write. */
+	assert_true(osx_sweep_run(&copy_pipe) >= 6);
+	/* A failing close of /dev/urandom is ignored: read-only. */
+	urandom_file.skip[OSX__SYS_close] = 1;
+	assert_true(osx_sweep_run(&urandom_file) >= 3);
 	free(c.data);
 }
 
@@ -700,6 +942,11 @@ int main(void)
 		OSX_TEST(all_loops_report_progress),
 		OSX_TEST(read_file_sizes),
 		OSX_TEST(read_file_errno_survives_cleanup),
+		OSX_TEST(read_file_grows_its_buffer),
+		OSX_TEST(fd_bad_input),
+		OSX_TEST(lock_conflict_is_eagain),
+		OSX_TEST(copy_later_methods),
+		OSX_TEST(urandom_file_failures),
 		OSX_TEST(pipes_and_dups),
 		OSX_TEST(ofd_and_flock_locks),
 		OSX_TEST(copy_uses_the_kernel),

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -353,7 +354,8 @@ static void atomic_write_symlink_target(void **state)
 {
 	const char *t = osx_test_path(0, "target"), *o = osx_test_path(1, "other");
 	const char *const names[] = {"target", "other", NULL};
-	osx_atomic_options nofollow = {OSX_ATOMIC_NOFOLLOW, 0};
+	osx_atomic_options nofollow = {OSX_ATOMIC_NOFOLLOW, 0}, keep = {OSX_ATOMIC_KEEP_MODE, 0};
+	mode_t old_mask = umask(022);
 	osx_error err;
 
 	(void)state;
@@ -369,6 +371,25 @@ static void atomic_write_symlink_target(void **state)
 	assert_true(S_ISREG(mode_of(t)));
 	assert_content(t, "x");
 	assert_content(o, "other");
+	assert_int_equal(assert_only(names), 2);
+
+	/* KEEP_MODE alone: a link is no regular target, nothing to keep
+	 * (not the mode of the file it points to); the link is replaced. */
+	assert_int_equal(chmod(o, 0604), 0);
+	assert_int_equal(unlink(t), 0);
+	assert_int_equal(symlink("other", t), 0);
+	assert_int_equal(osx_atomic_write(t, "y", 1, &keep, &err), 0);
+	assert_true(S_ISREG(mode_of(t)));
+	assert_int_equal(mode_of(t) & 07777, 0666 & ~old_mask);
+	assert_int_equal(osx__fault_count(OSX__SYS_fchmod), 0);
+	assert_content(t, "y");
+	assert_content(o, "other");
+	/* NOFOLLOW alone on a regular target: replaced, its mode not kept. */
+	assert_int_equal(chmod(t, 0600), 0);
+	assert_int_equal(osx_atomic_write(t, "z", 1, &nofollow, &err), 0);
+	assert_int_equal(mode_of(t) & 07777, 0666 & ~old_mask);
+	assert_content(t, "z");
+	umask(old_mask);
 	assert_int_equal(assert_only(names), 2);
 }
 
@@ -579,6 +600,128 @@ static void linkat_without_proc(void **state)
 		assert_int_equal(err.code, ENOENT);
 		assert_content(t, "old");
 	}
+	assert_only(only_target);
+}
+
+/* Edges of the target's name and of the randomness. */
+static void atomic_write_edges(void **state)
+{
+	static char deep[PATH_MAX + 16];
+	const char *t = osx_test_path(0, "target");
+	char root_name[64];
+	osx_error err;
+
+	(void)state;
+	put(t, "old");
+	assert_int_equal(osx_atomic_write(osx_test_path(1, ".."), "x", 1, NULL, &err), -1);
+	assert_int_equal(err.code, EISDIR);
+
+	/* A directory part longer than PATH_MAX: refused before any call. */
+	memset(deep, 'd', sizeof(deep) - 1);
+	deep[PATH_MAX + 4] = '/';
+	osx__fault_reset();
+	assert_int_equal(osx_atomic_write(deep, "x", 1, NULL, &err), -1);
+	assert_int_equal(err.code, ENAMETOOLONG);
+	assert_int_equal(osx__fault_total(), 0);
+
+	/* A name right under "/": the directory opened is "/" itself (the
+	 * temp's creation is failed, so nothing is written there). */
+	snprintf(root_name, sizeof(root_name), "/.osx-test-%ld", (long)getpid());
+	osx__fault_reset();
+	osx__fault_fail(OSX__SYS_openat, 2, 1, EROFS);
+	assert_int_equal(osx_atomic_write(root_name, "x", 1, NULL, &err), -1);
+	assert_int_equal(err.code, EROFS);
+	assert_string_equal(err.name, root_name);
+	assert_int_equal(osx__fault_count(OSX__SYS_openat), 2);
+	assert_int_equal(access(root_name, F_OK), -1);
+
+	/* getrandom never gives less than 8 bytes; if it did, EIO. */
+	osx__fault_reset();
+	osx__fault_cap(OSX__SYS_getrandom, 4);
+	assert_int_equal(osx_atomic_write(t, "new", 3, NULL, &err), -1);
+	assert_int_equal(err.code, EIO);
+	assert_string_equal(err.call, "getrandom");
+	assert_content(t, "old");
+
+	/* A write that makes no progress is EIO, not an endless loop. */
+	osx__fault_reset();
+	osx__fault_cap(OSX__SYS_write, OSX__FAULT_STALL);
+	assert_int_equal(osx_atomic_write(t, "new", 3, NULL, &err), -1);
+	assert_int_equal(err.code, EIO);
+	assert_string_equal(err.call, "write");
+	assert_int_equal(osx__fault_count(OSX__SYS_write), 1);
+	assert_content(t, "old");
+	assert_only(only_target);
+}
+
+/* Without /proc: a name clash on the AT_EMPTY_PATH link picks a new name;
+ * any other failure of it reports the first link's error. */
+static void linkat_fallback_outcomes(void **state)
+{
+	const char *t = osx_test_path(0, "target");
+	osx_error err;
+
+	(void)state;
+	put(t, "old");
+	osx__fault_fail(OSX__SYS_linkat, 1, 1, ENOENT);
+	osx__fault_fail(OSX__SYS_linkat, 2, 1, EEXIST);
+	assert_int_equal(osx_atomic_write(t, "new", 3, NULL, &err), 0);
+	assert_int_equal(osx__fault_count(OSX__SYS_linkat), 3);
+	assert_int_equal(osx__fault_count(OSX__SYS_getrandom), 2);
+	assert_content(t, "new");
+
+	osx__fault_reset();
+	osx__fault_fail(OSX__SYS_linkat, 1, 1, ENOENT);
+	osx__fault_fail(OSX__SYS_linkat, 2, 1, EPERM);
+	assert_int_equal(osx_atomic_write(t, "newer", 5, NULL, &err), -1);
+	assert_int_equal(err.code, ENOENT);
+	assert_string_equal(err.call, "linkat");
+	assert_int_equal(osx__fault_count(OSX__SYS_linkat), 2);
+	assert_content(t, "new");
+	assert_only(only_target);
+}
+
+/* KEEP_MODE does only what differs: nothing when owner and mode match,
+ * fchown when only the group differs; a target that is not a regular file
+ * has nothing to keep; NOFOLLOW lets a regular target be replaced. */
+static void keep_mode_only_what_differs(void **state)
+{
+	const char *t = osx_test_path(0, "target");
+	osx_atomic_options keep = {OSX_ATOMIC_KEEP_MODE | OSX_ATOMIC_NOFOLLOW, 0};
+	mode_t old = umask(022);
+	struct stat st;
+	osx_error err;
+
+	(void)state;
+	put(t, "old");
+	assert_int_equal(chmod(t, 0644), 0);
+	assert_int_equal(osx_atomic_write(t, "new", 3, &keep, &err), 0);
+	assert_int_equal(osx__fault_count(OSX__SYS_fchown), 0);
+	assert_int_equal(osx__fault_count(OSX__SYS_fchmod), 0);
+	assert_content(t, "new");
+	assert_int_equal(mode_of(t) & 07777, 0644);
+
+	if (geteuid() == 0) {
+		assert_int_equal(chown(t, 0, 5678), 0);
+		osx__fault_reset();
+		assert_int_equal(osx_atomic_write(t, "newer", 5, &keep, &err), 0);
+		assert_int_equal(osx__fault_count(OSX__SYS_fchown), 1);
+		assert_int_equal(stat(t, &st), 0);
+		assert_int_equal(st.st_uid, 0);
+		assert_int_equal(st.st_gid, 5678);
+		assert_int_equal(st.st_mode & 07777, 0644);
+	}
+
+	assert_int_equal(unlink(t), 0);
+	assert_int_equal(mkfifo(t, 0600), 0);
+	osx__fault_reset();
+	assert_int_equal(osx_atomic_write(t, "file", 4, &keep, &err), 0);
+	assert_int_equal(osx__fault_count(OSX__SYS_fstat), 0);
+	assert_int_equal(lstat(t, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0644);
+	assert_content(t, "file");
+	umask(old);
 	assert_only(only_target);
 }
 
@@ -968,6 +1111,9 @@ int main(void)
 		OSX_TEST(writer_failed_write_refuses_commit),
 		OSX_TEST(named_temp_fallback),
 		OSX_TEST(linkat_without_proc),
+		OSX_TEST(atomic_write_edges),
+		OSX_TEST(linkat_fallback_outcomes),
+		OSX_TEST(keep_mode_only_what_differs),
 		OSX_TEST(sweep_atomic_write),
 		OSX_TEST(sweep_atomic_write_durable),
 		OSX_TEST(sweep_atomic_write_short_writes),
