@@ -315,7 +315,7 @@ static void read_dir(osx_walk *w, struct frame *f)
 	}
 	if (r < 0)
 		osx_error_set(&f->error, -r, r == -ENOMEM ? "malloc" : "getdents64", w->path, NULL);
-	if (w->flags & OSX_WALK_SORT)
+	if ((w->flags & OSX_WALK_SORT) && f->nrecs > 1)
 		qsort_r(f->recs, f->nrecs, sizeof(*f->recs), rec_cmp, f->names);
 }
 
@@ -453,7 +453,7 @@ static void ev_reset(osx_walk_entry *ev)
 static int visit_root(osx_walk *w)
 {
 	osx_walk_entry *ev = &w->ev;
-	int follow = w->flags & (OSX_WALK_FOLLOW | OSX_WALK_FOLLOW_ROOT);
+	int follow = (w->flags & (OSX_WALK_FOLLOW | OSX_WALK_FOLLOW_ROOT)) != 0;
 	struct stat st;
 	int r;
 
