@@ -52,6 +52,13 @@
 	} while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+const char *__ubsan_default_options(void);
+
+/* Undefined behaviour is a finding: UBSan only prints by default. */
+const char *__ubsan_default_options(void)
+{
+	return "halt_on_error=1:print_stacktrace=1";
+}
 
 struct node {
 	int parent;          /* -1 for the root */
