@@ -1,0 +1,515 @@
+/*
+ * Counting the regular files of a tree: libosx osx_walk against glibc nftw,
+ * glibc fts, a bare recursive openat + getdents64 loop (the lower bound),
+ * and, as commands printing every path to /dev/null, find, bfs and
+ * osx-find.  Warm cache (one untimed pass first), rounds interleaving the
+ * walkers, medians and ratios printed; the in-process counts must agree.
+ *
+ * bench-walk [-n REPS] [-e OSX_FIND] [ROOT...]
+ * Without ROOT: a generated tree of 200 000 entries under $TMPDIR (or /tmp),
+ * then removed with osx_rmtree, timed against rm -rf on fresh copies;
+ * then /usr.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fts.h>
+#include <ftw.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <osx/osx.h>
+
+#define MAX_REPS 64
+#define GEN_ENTRIES 200000
+#define GEN_MAX_DEPTH 7
+
+/* What a walker found: regular files and all non-directories.  fts with
+ * FTS_NOSTAT cannot tell a regular file from a symlink (no stat, and
+ * glibc's FTSENT has no d_type), so it only reports the second. */
+struct count {
+	long long reg, nondir;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(double *t, int n)
+{
+	qsort(t, (size_t)n, sizeof(*t), cmp_double);
+	return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+}
+
+static void die(const char *what)
+{
+	perror(what);
+	exit(2);
+}
+
+/* ---- the walkers ---- */
+
+static struct count count_osx(const char *root)
+{
+	struct count c = { 0, 0 };
+	osx_walk_entry *ev;
+	osx_error err;
+	osx_walk *w = osx_walk_open(root, NULL, &err);
+
+	if (!w)
+		die("osx_walk_open");
+	while (osx_walk_next(w, &ev) == 1) {
+		if (ev->event == OSX_WALK_FILE) {
+			c.nondir++;
+			c.reg += ev->ent.type == DT_REG;
+		} else if (ev->event == OSX_WALK_ERROR) {
+			c.nondir = c.reg = -1;
+			break;
+		}
+	}
+	osx_walk_close(w);
+	return c;
+}
+
+static struct count nftw_count;
+
+static int nftw_cb(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)path;
+	(void)ftw;
+	if (type == FTW_F || type == FTW_SL || type == FTW_SLN) {
+		nftw_count.nondir++;
+		nftw_count.reg += S_ISREG(st->st_mode);
+	} else if (type == FTW_NS || type == FTW_DNR) {
+		return 1;
+	}
+	return 0;
+}
+
+static struct count count_nftw(const char *root)
+{
+	nftw_count = (struct count){ 0, 0 };
+	if (nftw(root, nftw_cb, 64, FTW_PHYS) != 0)
+		nftw_count.reg = nftw_count.nondir = -1;
+	return nftw_count;
+}
+
+/*
+ * FTS_NOSTAT with FTS_PHYSICAL: glibc stats the directories (and entries
+ * of unknown d_type) only; every other entry is FTS_NSOK, its fts_statp
+ * undefined.  So only the non-directories can be counted.
+ */
+static struct count count_fts(const char *root)
+{
+	struct count c = { -1, 0 };
+	char *roots[] = { (char *)root, NULL };
+	FTS *fts = fts_open(roots, FTS_PHYSICAL | FTS_NOSTAT | FTS_NOCHDIR, NULL);
+	FTSENT *e;
+
+	if (!fts)
+		die("fts_open");
+	while ((e = fts_read(fts))) {
+		switch (e->fts_info) {
+		case FTS_D:
+		case FTS_DP:
+		case FTS_DOT:
+			break;
+		case FTS_DNR:
+		case FTS_ERR:
+		case FTS_NS:
+			c.nondir = -1;
+			break;
+		default:
+			c.nondir += c.nondir >= 0;
+		}
+	}
+	fts_close(fts);
+	return c;
+}
+
+/* The bare loop: one 64 KiB buffer per level, no path, no allocation per
+ * entry.  A DT_UNKNOWN entry is stat'ed, as every walker must. */
+static char *bare_bufs[256];
+
+static int bare_dir(int fd, unsigned depth, struct count *c)
+{
+	char *buf;
+	ssize_t n;
+
+	if (depth >= sizeof(bare_bufs) / sizeof(bare_bufs[0]))
+		return -1;
+	if (!bare_bufs[depth] && !(bare_bufs[depth] = malloc(64 * 1024)))
+		die("malloc");
+	buf = bare_bufs[depth];
+	while ((n = getdents64(fd, buf, 64 * 1024)) > 0) {
+		for (ssize_t pos = 0; pos < n;) {
+			struct dirent64 *d = (struct dirent64 *)(buf + pos);
+			unsigned char type = d->d_type;
+			struct stat st;
+			int sub;
+
+			pos += d->d_reclen;
+			if (d->d_name[0] == '.' &&
+			    (!d->d_name[1] || (d->d_name[1] == '.' && !d->d_name[2])))
+				continue;
+			if (type == DT_UNKNOWN) {
+				if (fstatat(fd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+					return -1;
+				type = (unsigned char)IFTODT(st.st_mode);
+			}
+			if (type != DT_DIR) {
+				c->nondir++;
+				c->reg += type == DT_REG;
+				continue;
+			}
+			sub = openat(fd, d->d_name,
+				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub < 0 || bare_dir(sub, depth + 1, c) < 0) {
+				if (sub >= 0)
+					close(sub);
+				return -1;
+			}
+			close(sub);
+		}
+	}
+	return n < 0 ? -1 : 0;
+}
+
+static struct count count_bare(const char *root)
+{
+	struct count c = { 0, 0 };
+	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || bare_dir(fd, 0, &c) < 0)
+		c.reg = c.nondir = -1;
+	if (fd >= 0)
+		close(fd);
+	return c;
+}
+
+/* ---- external commands ---- */
+
+/* Run argv with stdout to fd out (stderr to /dev/null); exit status. */
+static int run(char *const argv[], int out)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		if (null < 0 || dup2(out >= 0 ? out : null, 1) < 0 || dup2(null, 2) < 0)
+			_exit(126);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &st, 0) < 0)
+		die("waitpid");
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* The lines a command prints: its entry count, to check once. */
+static long long run_count_lines(char *const argv[])
+{
+	char buf[1 << 16];
+	long long lines = 0;
+	FILE *tmp = tmpfile();
+	size_t n;
+
+	if (!tmp)
+		die("tmpfile");
+	if (run(argv, fileno(tmp)) != 0)
+		lines = -1;
+	rewind(tmp);
+	while (lines >= 0 && (n = fread(buf, 1, sizeof(buf), tmp)) > 0) {
+		for (size_t i = 0; i < n; i++)
+			lines += buf[i] == '\n';
+	}
+	fclose(tmp);
+	return lines;
+}
+
+/* ---- one root ---- */
+
+enum { W_OSX, W_NFTW, W_FTS, W_BARE, W_FIND, W_BFS, W_OSXFIND, NW };
+
+static const char *const wname[NW] = {
+	"osx_walk", "nftw", "fts", "bare getdents64", "find", "bfs", "osx-find",
+};
+
+static int bench_root(const char *root, const char *osx_find, int have_bfs, int reps)
+{
+	char *cmds[NW][4] = {
+		[W_FIND] = { "find", (char *)root, "-mindepth", "1" },
+		[W_BFS] = { "bfs", (char *)root, "-mindepth", "1" },
+		[W_OSXFIND] = { (char *)osx_find, (char *)root, NULL },
+	};
+	char *argv[NW][5];
+	double t[NW][MAX_REPS], med[NW];
+	struct count c[NW];
+	long long lines[NW];
+	int on[NW], bad = 0;
+
+	for (int k = 0; k < NW; k++) {
+		on[k] = k < W_FIND || (k == W_BFS ? have_bfs : k == W_OSXFIND ? !!osx_find : 1);
+		memcpy(argv[k], cmds[k], sizeof(cmds[k]));
+		argv[k][4] = NULL;
+	}
+
+	/* The warm-up pass, which also takes the counts. */
+	c[W_OSX] = count_osx(root);
+	c[W_NFTW] = count_nftw(root);
+	c[W_FTS] = count_fts(root);
+	c[W_BARE] = count_bare(root);
+	for (int k = W_FIND; k < NW; k++)
+		lines[k] = on[k] ? run_count_lines(argv[k]) : 0;
+
+	printf("%s: %lld regular files, %lld non-directories (osx_walk)\n", root,
+	       c[W_OSX].reg, c[W_OSX].nondir);
+	for (int k = W_NFTW; k <= W_BARE; k++) {
+		if ((k != W_FTS && c[k].reg != c[W_OSX].reg) || c[k].nondir != c[W_OSX].nondir) {
+			printf("  MISMATCH: %s counted %lld regular files, %lld non-directories\n",
+			       wname[k], c[k].reg, c[k].nondir);
+			bad = 1;
+		}
+	}
+	if (c[W_OSX].reg < 0) {
+		printf("  MISMATCH: osx_walk reported an error\n");
+		bad = 1;
+	}
+	for (int k = W_FIND; k < NW; k++) {
+		if (on[k] && lines[k] != lines[W_FIND])
+			printf("  note: %s printed %lld lines, find %lld\n", wname[k], lines[k],
+			       lines[W_FIND]);
+	}
+	if (bad)
+		return -1;
+
+	/* Rounds run every walker once, so drift hits them all alike. */
+	for (int r = 0; r < reps; r++) {
+		for (int k = 0; k < NW; k++) {
+			double t0;
+
+			if (!on[k])
+				continue;
+			t0 = now();
+			switch (k) {
+			case W_OSX:
+				count_osx(root);
+				break;
+			case W_NFTW:
+				count_nftw(root);
+				break;
+			case W_FTS:
+				count_fts(root);
+				break;
+			case W_BARE:
+				count_bare(root);
+				break;
+			default:
+				if (run(argv[k], -1) != 0)
+					fprintf(stderr, "%s failed on %s\n", wname[k], root);
+			}
+			t[k][r] = now() - t0;
+		}
+	}
+	printf("  medians of %d runs (ms):", reps);
+	for (int k = 0; k < NW; k++) {
+		if (on[k]) {
+			med[k] = median(t[k], reps);
+			printf(" %s %.1f%s", wname[k], med[k] * 1e3, k < NW - 1 ? "," : "");
+		}
+	}
+	printf("\n  walk/bare = %.2fx (goal <= 1.1x), walk/nftw = %.2fx, walk/fts = %.2fx\n",
+	       med[W_OSX] / med[W_BARE], med[W_OSX] / med[W_NFTW], med[W_OSX] / med[W_FTS]);
+	if (on[W_OSXFIND]) {
+		printf("  osx-find/find = %.2fx", med[W_OSXFIND] / med[W_FIND]);
+		if (on[W_BFS])
+			printf(", osx-find/bfs = %.2fx", med[W_OSXFIND] / med[W_BFS]);
+		printf("\n");
+	}
+	fflush(stdout);
+	return 0;
+}
+
+/* ---- the generated tree ---- */
+
+static uint64_t rng = 0x9e3779b97f4a7c15u;
+
+static unsigned rnd(unsigned n)
+{
+	/* xorshift64*: deterministic, so every run builds the same shape. */
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return (unsigned)((rng * 0x2545f4914f6cdd1du) >> 33) % n;
+}
+
+static void gen_file(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		die("openat");
+	close(fd);
+}
+
+/*
+ * Put n entries below dirfd: a few dozen files here (one in 25 a symlink,
+ * some dangling), and the rest spread unevenly over up to 12
+ * subdirectories, until depth GEN_MAX_DEPTH.
+ */
+static void gen(int dirfd, unsigned depth, long n)
+{
+	long here, nsub = 0, left, share;
+	char name[64];
+
+	if (depth < GEN_MAX_DEPTH && n > 40)
+		nsub = 1 + rnd(12);
+	here = nsub ? 4 + rnd(60) : n;
+	if (here > n - nsub)
+		here = n - nsub;
+	for (long i = 0; i < here; i++) {
+		/* Name lengths from 2 to 40 bytes, like real trees. */
+		snprintf(name, sizeof(name), "f%ld-%.*s", i, (int)rnd(36),
+			 "abcdefghijklmnopqrstuvwxyz0123456789");
+		if (rnd(25) == 0) {
+			name[0] = 'l';
+			if (symlinkat(rnd(3) ? "f0-" : "../missing", dirfd, name) < 0)
+				die("symlinkat");
+		} else {
+			gen_file(dirfd, name);
+		}
+	}
+	left = n - here - nsub;
+	for (long i = 0; i < nsub; i++) {
+		int fd;
+
+		/* The last subdirectory takes the rest; the others a random part. */
+		share = i == nsub - 1 ? left : (long)rnd((unsigned)(2 * left / (nsub - i)) + 1);
+		if (share > left)
+			share = left;
+		left -= share;
+		snprintf(name, sizeof(name), "d%ld", i);
+		if (mkdirat(dirfd, name, 0755) < 0)
+			die("mkdirat");
+		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			die("openat");
+		gen(fd, depth + 1, share);
+		close(fd);
+	}
+}
+
+static double make_tree(const char *path)
+{
+	double t0 = now();
+	int fd;
+
+	rng = 0x9e3779b97f4a7c15u;
+	if (mkdir(path, 0755) < 0)
+		die(path);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		die(path);
+	gen(fd, 0, GEN_ENTRIES);
+	close(fd);
+	return now() - t0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *osx_find = NULL, *tmp = getenv("TMPDIR");
+	char base[4096], tree[4200], copy[4200];
+	int reps = 9, opt, status = 0, have_bfs;
+	char *bfs_argv[] = { "bfs", "-version", NULL };
+
+	while ((opt = getopt(argc, argv, "n:e:")) != -1) {
+		if (opt == 'n')
+			reps = atoi(optarg);
+		else if (opt == 'e')
+			osx_find = optarg;
+		else
+			return 2;
+	}
+	if (reps < 1 || reps > MAX_REPS)
+		reps = 9;
+	if (osx_find && access(osx_find, X_OK) != 0)
+		osx_find = NULL;
+	have_bfs = run(bfs_argv, -1) == 0;
+	if (!have_bfs)
+		printf("bfs not installed: no osx-find/bfs ratio\n");
+	if (optind < argc) {
+		for (int i = optind; i < argc; i++)
+			status |= bench_root(argv[i], osx_find, have_bfs, reps) < 0;
+		return status;
+	}
+
+	snprintf(base, sizeof(base), "%s/osx-bench-walk-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(base))
+		die("mkdtemp");
+	snprintf(tree, sizeof(tree), "%s/tree", base);
+	snprintf(copy, sizeof(copy), "%s/copy", base);
+	printf("generated tree: %d entries, depth <= %d, made in %.1f s\n", GEN_ENTRIES,
+	       GEN_MAX_DEPTH + 1, make_tree(tree));
+	fflush(stdout);
+	status |= bench_root(tree, osx_find, have_bfs, reps) < 0;
+
+	/* Removal, on two fresh equal copies per round, synced before each
+	 * removal so neither pays for the other's writeback; the order
+	 * alternates, as the disk's state drifts. */
+	{
+		double t_osx[3], t_rm[3];
+		osx_error err;
+
+		if (osx_rmtree(tree, NULL, NULL, &err) < 0)
+			die("osx_rmtree");
+		for (int r = 0; r < 3; r++) {
+			char *rm_argv[] = { "rm", "-rf", copy, NULL };
+
+			make_tree(tree);
+			make_tree(copy);
+			for (int k = 0; k < 2; k++) {
+				double t0;
+
+				sync();
+				t0 = now();
+				if ((k + r) % 2 == 0) {
+					if (osx_rmtree(tree, NULL, NULL, &err) < 0)
+						die("osx_rmtree");
+					t_osx[r] = now() - t0;
+				} else {
+					if (run(rm_argv, -1) != 0)
+						die("rm -rf");
+					t_rm[r] = now() - t0;
+				}
+			}
+		}
+		printf("  removal, medians of 3 runs: osx_rmtree %.0f ms, rm -rf %.0f ms, "
+		       "osx_rmtree/rm = %.2fx\n", median(t_osx, 3) * 1e3, median(t_rm, 3) * 1e3,
+		       median(t_osx, 3) / median(t_rm, 3));
+		if (rmdir(base) < 0)
+			die("rmdir");
+	}
+	status |= bench_root("/usr", osx_find, have_bfs, reps) < 0;
+	return status;
+}
