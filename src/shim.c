@@ -1,4 +1,5 @@
-/* THE syscall shim: the only file of libosx that calls libc's syscall
+/* THE syscall shim: with shim.h (the kernel entry and the inline
+ * per-buffer calls), the only code of libosx that calls libc's syscall
  * wrappers or syscall(2), or enters the kernel itself.  See shim.h for the
  * return and EINTR contract. */
 #include <dirent.h>
@@ -43,41 +44,12 @@ static int inject(enum osx__sys sys)
 
 #define RESULT(r) ((r) == -1 ? -errno : (r))
 
-/*
- * The hot calls (fd I/O, stat, directory reads) enter the kernel directly
- * on x86-64.  The kernel's convention is already the shim's (-errno in
- * [-4095, -1]), so this skips libc's errno round trip: an osx_read costs
- * fewer instructions than a bare read(2) (tests/bench/shim-overhead.sh).
- * The price: these are not pthread cancellation points, as libc's
- * wrappers are.  Elsewhere, or built with -DOSX_LIBC_SYSCALLS (CI does, to
- * keep that path tested), they are libc's wrappers.
- */
-#if defined(__x86_64__) && !defined(OSX_LIBC_SYSCALLS)
-static inline long kcall3(long nr, long a, long b, long c)
-{
-	long ret;
-
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "0"(nr), "D"(a), "S"(b), "d"(c)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
-
-static inline long kcall4(long nr, long a, long b, long c, long d)
-{
-	register long r10 __asm__("r10") = d;
-	long ret;
-
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "0"(nr), "D"(a), "S"(b), "d"(c), "r"(r10)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
+/* The hot calls (fd I/O, stat, directory reads) enter the kernel directly
+ * where shim.h says so. */
+#ifdef OSX__KERNEL_ENTRY
 /* KCALL(libc wrapper call, syscall number, its arguments): three or four. */
-#define KCALL3(libc, nr, a, b, c) kcall3((nr), (long)(a), (long)(b), (long)(c))
-#define KCALL(libc, nr, a, b, c, d) kcall4((nr), (long)(a), (long)(b), (long)(c), (long)(d))
+#define KCALL3(libc, nr, a, b, c) osx__kcall3((nr), (long)(a), (long)(b), (long)(c))
+#define KCALL(libc, nr, a, b, c, d) osx__kcall4((nr), (long)(a), (long)(b), (long)(c), (long)(d))
 #else
 static inline long libc_result(long r)
 {
@@ -131,6 +103,7 @@ int osx__sys_close(int fd)
 	return r == -EINTR ? 0 : r;
 }
 
+#ifndef OSX__SHIM_INLINE_IO /* else inline in shim.h */
 ssize_t osx__sys_read(int fd, void *buf, size_t len)
 {
 	ssize_t r;
@@ -216,6 +189,8 @@ ssize_t osx__sys_writev(int fd, const struct iovec *iov, int iovcnt)
 	KRETRY(r, writev, KCALL3(writev(fd, iov, iovcnt), SYS_writev, fd, iov, iovcnt));
 	return r;
 }
+
+#endif
 
 off_t osx__sys_lseek(int fd, off_t off, int whence)
 {

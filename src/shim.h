@@ -27,15 +27,105 @@
 
 #include "fault.h"
 
+/*
+ * On x86-64 the shim enters the kernel itself.  The kernel's convention is
+ * already the shim's (-errno in [-4095, -1]), so this skips libc's errno
+ * round trip.  The price: these calls are not pthread cancellation points,
+ * as libc's wrappers are.  Elsewhere, or built with -DOSX_LIBC_SYSCALLS (CI
+ * does, to keep that path tested), the shim uses libc's wrappers.
+ */
+#if defined(__x86_64__) && !defined(OSX_LIBC_SYSCALLS)
+#define OSX__KERNEL_ENTRY 1
+#include <errno.h>
+#include <sys/syscall.h>
+
+static inline long osx__kcall3(long nr, long a, long b, long c)
+{
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "0"(nr), "D"(a), "S"(b), "d"(c)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+static inline long osx__kcall4(long nr, long a, long b, long c, long d)
+{
+	register long r10 __asm__("r10") = d;
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "0"(nr), "D"(a), "S"(b), "d"(c), "r"(r10)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+#endif
+
+/*
+ * The calls made once per buffer (read, write, their positioned and vector
+ * forms) are inline where they are a bare kernel entry: the installed
+ * library on x86-64.  osx_read is then no longer than libc's read wrapper
+ * (tests/bench/shim-overhead.sh).  The instrumented copy the tests link
+ * keeps them out of line in shim.c, behind the fault hook.  EINTR is
+ * retried: an interrupted transfer moved nothing, or it would have
+ * returned the count.
+ */
+#if defined(OSX__KERNEL_ENTRY) && !defined(OSX_FAULT_INJECTION)
+#define OSX__SHIM_INLINE_IO 1
+
+/* The first attempt straight; only a failure looks for EINTR, so the
+ * common case is the syscall and the sign test the caller makes anyway. */
+#define OSX__KRETRY(call)                                        \
+	long r_ = (call);                                        \
+	if (__builtin_expect(r_ < 0, 0))                         \
+		while (r_ == -EINTR)                             \
+			r_ = (call);                             \
+	return r_
+
+static inline ssize_t osx__sys_read(int fd, void *buf, size_t len)
+{
+	OSX__KRETRY(osx__kcall3(SYS_read, fd, (long)buf, (long)len));
+}
+
+static inline ssize_t osx__sys_write(int fd, const void *buf, size_t len)
+{
+	OSX__KRETRY(osx__kcall3(SYS_write, fd, (long)buf, (long)len));
+}
+
+static inline ssize_t osx__sys_pread(int fd, void *buf, size_t len, off_t off)
+{
+	OSX__KRETRY(osx__kcall4(SYS_pread64, fd, (long)buf, (long)len, off));
+}
+
+static inline ssize_t osx__sys_pwrite(int fd, const void *buf, size_t len, off_t off)
+{
+	OSX__KRETRY(osx__kcall4(SYS_pwrite64, fd, (long)buf, (long)len, off));
+}
+
+static inline ssize_t osx__sys_readv(int fd, const struct iovec *iov, int iovcnt)
+{
+	OSX__KRETRY(osx__kcall3(SYS_readv, fd, (long)iov, iovcnt));
+}
+
+static inline ssize_t osx__sys_writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	OSX__KRETRY(osx__kcall3(SYS_writev, fd, (long)iov, iovcnt));
+}
+#endif
+
 /* fd I/O */
 int osx__sys_openat(int dirfd, const char *path, int flags, mode_t mode);
 int osx__sys_close(int fd);
+#ifndef OSX__SHIM_INLINE_IO
 ssize_t osx__sys_read(int fd, void *buf, size_t len);
 ssize_t osx__sys_write(int fd, const void *buf, size_t len);
 ssize_t osx__sys_pread(int fd, void *buf, size_t len, off_t off);
 ssize_t osx__sys_pwrite(int fd, const void *buf, size_t len, off_t off);
 ssize_t osx__sys_readv(int fd, const struct iovec *iov, int iovcnt);
 ssize_t osx__sys_writev(int fd, const struct iovec *iov, int iovcnt);
+#endif
 off_t osx__sys_lseek(int fd, off_t off, int whence);
 int osx__sys_fstat(int fd, struct stat *st);
 int osx__sys_fstatat(int dirfd, const char *path, struct stat *st, int flags);

@@ -350,7 +350,9 @@ static pid_t spawn_clone(struct spawn_ctx *c, int *pidfd, const char **call)
 	alignas(16) char stack[OSX__CHILD_STACK];
 	void *top = stack + sizeof(stack);
 	int flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
-	struct report rep;
+	/* Zeroed only for clang's analyzer, which cannot see the inline
+	 * syscall below fill it. */
+	struct report rep = { 0 };
 	sigset_t all;
 	int p[2], r;
 	pid_t pid;
