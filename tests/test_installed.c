@@ -1,0 +1,203 @@
+/*
+ * The library as installed, not the instrumented copy the other tests link:
+ * on x86-64 its per-buffer calls (read, write, their p/v forms) are inline
+ * kernel entries in src/shim.h, with their own EINTR loop.  A signal
+ * handler installed without SA_RESTART interrupts a blocked call, and the
+ * call must go on and transfer the data; positioned transfers must use
+ * their offsets; failures must reach the error struct.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <osx/osx.h>
+
+/* The handler acts on its third signal: by then the call it interrupts
+ * has been interrupted twice and must have retried each time. */
+#define ACT_ON 3
+
+static volatile sig_atomic_t signals;
+static int pipe_fds[2];
+static int drain; /* 0: the handler writes a byte; 1: it reads a page */
+
+static void on_alarm(int sig)
+{
+	char page[4096];
+	ssize_t r;
+
+	(void)sig;
+	if (++signals != ACT_ON)
+		return;
+	/* write/read on a pipe are async-signal-safe */
+	if (drain)
+		r = read(pipe_fds[0], page, sizeof(page));
+	else
+		r = write(pipe_fds[1], "x", 1);
+	(void)r;
+}
+
+/* SIGALRM every 5 ms, no SA_RESTART: a blocked call fails with EINTR. */
+static void start_signals(int drain_page)
+{
+	struct sigaction sa;
+	struct itimerval every = { { 0, 5000 }, { 0, 5000 } };
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGALRM, &sa, NULL), 0);
+	assert_int_equal(pipe2(pipe_fds, O_CLOEXEC), 0);
+	signals = 0;
+	drain = drain_page;
+	assert_int_equal(setitimer(ITIMER_REAL, &every, NULL), 0);
+}
+
+static void stop_signals(void)
+{
+	struct itimerval off = { { 0, 0 }, { 0, 0 } };
+
+	assert_int_equal(setitimer(ITIMER_REAL, &off, NULL), 0);
+	signal(SIGALRM, SIG_DFL);
+	close(pipe_fds[0]);
+	close(pipe_fds[1]);
+}
+
+static void read_retries_eintr(void **state)
+{
+	osx_error err;
+	char c = 0;
+
+	(void)state;
+	start_signals(0);
+	assert_int_equal(osx_read(pipe_fds[0], &c, 1, &err), 1);
+	stop_signals();
+	assert_int_equal(c, 'x');
+	assert_true(signals >= ACT_ON);
+}
+
+static void readv_retries_eintr(void **state)
+{
+	osx_error err;
+	char a = 0, b = 0;
+	struct iovec iov[2] = { { &a, 1 }, { &b, 1 } };
+
+	(void)state;
+	start_signals(0);
+	assert_int_equal(osx_readv(pipe_fds[0], iov, 2, &err), 1);
+	stop_signals();
+	assert_int_equal(a, 'x');
+	assert_true(signals >= ACT_ON);
+}
+
+/* Fill the pipe so the next write blocks until the handler drains a page. */
+static void fill_pipe(void)
+{
+	static const char chunk[4096];
+	int flags = fcntl(pipe_fds[1], F_GETFL);
+
+	assert_int_equal(fcntl(pipe_fds[1], F_SETFL, flags | O_NONBLOCK), 0);
+	while (write(pipe_fds[1], chunk, sizeof(chunk)) > 0)
+		;
+	assert_int_equal(errno, EAGAIN);
+	assert_int_equal(fcntl(pipe_fds[1], F_SETFL, flags), 0);
+}
+
+static void write_retries_eintr(void **state)
+{
+	osx_error err;
+
+	(void)state;
+	start_signals(1);
+	fill_pipe();
+	assert_int_equal(osx_write(pipe_fds[1], "y", 1, &err), 1);
+	stop_signals();
+	assert_true(signals >= ACT_ON);
+}
+
+static void writev_retries_eintr(void **state)
+{
+	osx_error err;
+	struct iovec iov[2] = { { (void *)"y", 1 }, { (void *)"z", 1 } };
+
+	(void)state;
+	start_signals(1);
+	fill_pipe();
+	assert_int_equal(osx_writev(pipe_fds[1], iov, 2, &err), 2);
+	stop_signals();
+	assert_true(signals >= ACT_ON);
+}
+
+/* pread/pwrite pass the offset in the fourth register (r10 on x86-64). */
+static void positioned_transfers(void **state)
+{
+	char path[] = "/tmp/osx-installed-XXXXXX";
+	char buf[8] = { 0 };
+	osx_error err;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	unlink(path);
+	assert_int_equal(osx_pwrite(fd, "abc", 3, 1000, &err), 3);
+	assert_int_equal(osx_pwrite(fd, "XY", 2, 5, &err), 2);
+	assert_int_equal(osx_pread(fd, buf, 3, 1000, &err), 3);
+	assert_memory_equal(buf, "abc", 3);
+	assert_int_equal(osx_pread(fd, buf, 4, 4, &err), 4);
+	assert_memory_equal(buf, "\0XY\0", 4);
+	assert_int_equal(osx_pread(fd, buf, 8, 1003, &err), 0); /* end of file */
+	/* the file offset is untouched by both */
+	assert_int_equal(osx_lseek(fd, 0, SEEK_CUR, &err), 0);
+	close(fd);
+}
+
+static void failures_reach_the_error(void **state)
+{
+	struct iovec iov = { (void *)"x", 1 };
+	osx_error err;
+	char c;
+	int p[2];
+
+	(void)state;
+	assert_int_equal(osx_read(-1, &c, 1, &err), -1);
+	assert_int_equal(err.code, EBADF);
+	assert_int_equal(errno, EBADF);
+	assert_string_equal(err.call, "read");
+	assert_int_equal(osx_writev(-1, &iov, 1, &err), -1);
+	assert_int_equal(err.code, EBADF);
+	assert_int_equal(osx_readv(0, &iov, -1, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	assert_int_equal(osx_pread(p[0], &c, 1, 0, &err), -1);
+	assert_int_equal(err.code, ESPIPE);
+	assert_int_equal(errno, ESPIPE);
+	assert_int_equal(osx_pwrite(p[1], "x", 1, 0, &err), -1);
+	assert_int_equal(err.code, ESPIPE);
+	close(p[0]);
+	close(p[1]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(read_retries_eintr),
+		cmocka_unit_test(readv_retries_eintr),
+		cmocka_unit_test(write_retries_eintr),
+		cmocka_unit_test(writev_retries_eintr),
+		cmocka_unit_test(positioned_transfers),
+		cmocka_unit_test(failures_reach_the_error),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
