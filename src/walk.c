@@ -80,22 +80,29 @@ static void walk_close(osx_walk *w, int fd)
 	w->open_fds--;
 }
 
+/* Make *buf hold at least need bytes: a capacity doubled from *cap, or
+ * from first for a buffer not allocated yet. */
+static int buf_reserve(char **buf, size_t *cap, size_t need, size_t first)
+{
+	size_t n = *cap ? *cap : first;
+	char *p;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	p = osx__realloc(*buf, n);
+	if (!p)
+		return -ENOMEM;
+	*buf = p;
+	*cap = n;
+	return 0;
+}
+
 /* Make room for len more bytes of path after the first used ones. */
 static int path_reserve(osx_walk *w, size_t used, size_t len)
 {
-	size_t cap = w->cappath;
-	char *p;
-
-	if (used + len <= cap)
-		return 0;
-	while (cap < used + len)
-		cap *= 2;
-	p = osx__realloc(w->path, cap);
-	if (!p)
-		return -ENOMEM;
-	w->path = p;
-	w->cappath = cap;
-	return 0;
+	return buf_reserve(&w->path, &w->cappath, used + len, 256);
 }
 
 osx_walk *osx_fwalk_open(int dirfd, const char *root, const osx_walk_options *opt,
@@ -309,18 +316,8 @@ static int push_rec(struct frame *f, const struct osx__dent64 *d)
 		f->recs = r;
 		f->caprecs = cap;
 	}
-	if (f->nameslen + len + 1 > f->capnames) {
-		size_t cap = f->capnames ? f->capnames : 4096;
-		char *n;
-
-		while (cap < f->nameslen + len + 1)
-			cap *= 2;
-		n = osx__realloc(f->names, cap);
-		if (!n)
-			return -ENOMEM;
-		f->names = n;
-		f->capnames = cap;
-	}
+	if (buf_reserve(&f->names, &f->capnames, f->nameslen + len + 1, 4096) < 0)
+		return -ENOMEM;
 	memcpy(f->names + f->nameslen, d->name, len + 1);
 	f->recs[f->nrecs++] = (struct rec){ d->ino, f->nameslen, len, d->type };
 	f->nameslen += len + 1;
