@@ -569,6 +569,52 @@ static void test_thin_layer(void **state)
 	}
 }
 
+static void expect_injected(long rc, const osx_error *err, int code, const char *call)
+{
+	assert_int_equal(rc, -1);
+	assert_int_equal(errno, code);
+	assert_int_equal(err->code, code);
+	assert_string_equal(err->call, call);
+}
+
+/* An injected failure of each thin wrapper's call is reported as is: the
+ * kernel is never asked, so nothing is forked, run or signalled. */
+static void test_thin_layer_faults(void **state)
+{
+	char *argv[] = { "true", NULL }, *abs_argv[] = { "/bin/true", NULL };
+	osx_wait_status st;
+	osx_error err;
+
+	(void)state;
+	osx__fault_fail(OSX__SYS_fork, 1, 1, EAGAIN);
+	expect_injected(osx_fork(&err), &err, EAGAIN, "fork");
+	osx__fault_fail(OSX__SYS_execve, 1, 1, E2BIG);
+	expect_injected(osx_execv("/bin/true", abs_argv, &err), &err, E2BIG, "execve");
+	/* execvp: a name with a slash is not searched; without one, an error
+	 * that says the file was found ends the search. */
+	osx__fault_fail(OSX__SYS_execve, 1, 1, ENOEXEC);
+	expect_injected(osx_execvp("/bin/true", abs_argv, &err), &err, ENOEXEC, "execve");
+	osx__fault_fail(OSX__SYS_execve, 1, 1, ENOMEM);
+	expect_injected(osx_execvp("true", argv, &err), &err, ENOMEM, "execve");
+	assert_int_equal(osx__fault_count(OSX__SYS_execve), 3);
+	osx__fault_fail(OSX__SYS_wait4, 1, 1, EINVAL);
+	expect_injected(osx_waitpid(-1, &st, WNOHANG, &err), &err, EINVAL, "wait4");
+	osx__fault_fail(OSX__SYS_kill, 1, 1, EPERM);
+	expect_injected(osx_kill(getpid(), 0, &err), &err, EPERM, "kill");
+	osx__fault_fail(OSX__SYS_pidfd_open, 1, 1, EMFILE);
+	expect_injected(osx_pidfd_open(getpid(), 0, &err), &err, EMFILE, "pidfd_open");
+	osx__fault_fail(OSX__SYS_pidfd_send_signal, 1, 1, EPERM);
+	expect_injected(osx_pidfd_send_signal(-1, 0, &err), &err, EPERM, "pidfd_send_signal");
+	osx__fault_fail(OSX__SYS_malloc, 1, 1, ENOMEM);
+	expect_injected(osx_process_cpu_count(&err), &err, ENOMEM, "malloc");
+	osx__fault_fail(OSX__SYS_sched_getaffinity, 1, 1, EFAULT);
+	expect_injected(osx_process_cpu_count(&err), &err, EFAULT, "sched_getaffinity");
+	/* EINVAL: a mask too small for the kernel's CPUs; it grows. */
+	osx__fault_fail(OSX__SYS_sched_getaffinity, 1, 2, EINVAL);
+	assert_true(osx_process_cpu_count(&err) >= 1);
+	assert_int_equal(osx__fault_count(OSX__SYS_sched_getaffinity), 4);
+}
+
 static void test_cpu_count(void **state)
 {
 	osx_error err;
@@ -1019,6 +1065,7 @@ int main(void)
 		OSX_TEST(test_session_and_group),
 		OSX_TEST(test_system),
 		OSX_TEST(test_thin_layer),
+		OSX_TEST(test_thin_layer_faults),
 		OSX_TEST(test_cpu_count),
 		OSX_TEST(test_spawn_clone3_path),
 		OSX_TEST(test_spawn_fallback_path),
