@@ -29,11 +29,10 @@ sys_exit          _exit(2) does not return
 allowed='
 '
 
-[ -f "$build/build.ninja" ] || meson setup "$build" -Dbenchmarks=disabled >/dev/null
-meson compile -C "$build" >/dev/null
-
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+[ -f "$build/build.ninja" ] || meson setup "$build" -Dbenchmarks=disabled >/dev/null
+meson compile -C "$build" >"$tmp/log" || { cat "$tmp/log"; exit 1; }
 : >"$tmp/sites"
 OSX_FAULT_SITES=$tmp/sites meson test -C "$build" --suite unit -q >/dev/null || {
 	meson test -C "$build" --suite unit --print-errorlogs
@@ -58,6 +57,10 @@ cut -d' ' -f1 "$tmp/addrs" | sort -u | while read -r module; do
 		awk '/^0x/ { first = 1; next } first { print; first = 0 }'
 done | sed -e 's/ (discriminator [0-9]*)$//' -e 's|^.*/\(src/[^/]*\.c:\)|\1|' |
 	sort -u >"$tmp/reached"
+if grep -q '^??' "$tmp/reached"; then
+	echo "fault-sites: no line information in $build: build it with debug info (-g)"
+	exit 1
+fi
 
 # Every call in src/: "src/file.c:line name", one per call.
 for f in src/*.c; do
