@@ -964,24 +964,34 @@ static void test_spawn_fallback_path(void **state)
 
 /* ---- fault-injection sweeps ---- */
 
+/* After a failed osx_child_wait: do what it could not. */
+static void reap(osx_child *ch)
+{
+	if (ch->pidfd >= 0)
+		close(ch->pidfd);
+	waitpid(ch->pid, NULL, 0);
+}
+
+/* /bin/true with stdin from /dev/null in "/"; or, when ctx points to a
+ * true int, with everything inherited. */
 static long sweep_spawn(void *ctx, osx_error *err)
 {
 	char *argv[] = { "/bin/true", NULL };
+	const int *inherit = ctx;
 	osx_spawn_attr a;
 	osx_child ch;
 	osx_wait_status st;
 
-	(void)ctx;
 	osx_spawn_attr_init(&a);
 	a.argv = argv;
-	a.fd[0] = OSX_SPAWN_DEVNULL;
-	a.cwd = "/";
+	if (!inherit || !*inherit) {
+		a.fd[0] = OSX_SPAWN_DEVNULL;
+		a.cwd = "/";
+	}
 	if (osx_spawn(&a, &ch, err) < 0)
 		return -1;
 	if (osx_child_wait(&ch, &st, err) < 0) {
-		if (ch.pidfd >= 0)
-			close(ch.pidfd);
-		waitpid(ch.pid, NULL, 0);
+		reap(&ch);
 		return -1;
 	}
 	return st.returncode;
@@ -1012,14 +1022,6 @@ static void test_sweep_spawn_fallback(void **state)
 	if (osx_test_under_valgrind())
 		return;
 	osx_sweep_run(&s);
-}
-
-/* After a failed osx_child_wait: do what it could not. */
-static void reap(osx_child *ch)
-{
-	if (ch->pidfd >= 0)
-		close(ch->pidfd);
-	waitpid(ch->pid, NULL, 0);
 }
 
 /*
@@ -1095,34 +1097,14 @@ static void test_sweep_spawn_steps(void **state)
 /* Cleanup that must still happen when its own first attempt is
  * interrupted, and the report pipe of a parent whose fds 0 and 2 are
  * closed (pipe2 then hands out 0 and 2, and the write end is moved up). */
-static long spawn_true_fallback(void *ctx, osx_error *err)
-{
-	char *argv[] = { "/bin/true", NULL };
-	osx_spawn_attr a;
-	osx_child ch;
-	osx_wait_status st;
-
-	(void)ctx;
-	assert_int_equal(osx__fault_fail(OSX__SYS_clone3, 1, OSX__FAULT_ALWAYS, ENOSYS), 0);
-	osx_spawn_attr_init(&a);
-	a.argv = argv;
-	if (osx_spawn(&a, &ch, err) < 0)
-		return -1;
-	if (osx_child_wait(&ch, &st, err) < 0) {
-		reap(&ch);
-		return -1;
-	}
-	return st.returncode;
-}
-
 static void test_spawn_cleanup_faults(void **state)
 {
 	char *argv[] = { "/bin/true", NULL };
-	struct osx_sweep s = { .run = spawn_true_fallback };
+	int in, errfd, inherit = 1;
+	struct osx_sweep s = { .run = sweep_spawn_fallback, .ctx = &inherit };
 	osx_spawn_attr a;
 	osx_child ch;
 	osx_error err;
-	int in, errfd;
 
 	(void)state;
 	/* The child failed (chdir): its reaping survives an EINTR. */
