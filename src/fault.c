@@ -149,9 +149,10 @@ size_t osx__fault_sites(const void **out, size_t max)
 __attribute__((constructor)) static void sites_init(void)
 {
 	const char *file = getenv("OSX_FAULT_SITES");
+	size_t len = file ? strlen(file) : 0;
 
-	if (file && strlen(file) < sizeof(sites_file))
-		strcpy(sites_file, file);
+	if (len < sizeof(sites_file))
+		memcpy(sites_file, file ? file : "", len + 1);
 }
 
 /*
