@@ -13,7 +13,7 @@
 #include "fault.h"
 
 #define MAX_RULES 16
-/* Distinct call sites (the library has about 200): a power of two. */
+/* Distinct call sites the table holds (the library has about 200). */
 #define MAX_SITES 4096
 
 struct rule {

@@ -5,11 +5,12 @@
 #   sh tests/fault-sites.sh [BUILD_DIR]
 #
 # Builds BUILD_DIR (default build-sites, set up if missing: see below for
-# why a build of its own), runs the unit suite with OSX_FAULT_SITES set, so each test program appends the call sites
-# its faked failures were made at ("<module> <address>", src/fault.c), maps
-# them to source lines with addr2line, and compares them with every line of
-# src/*.c (but shim.c and fault.c) that calls osx__sys_*, osx__malloc,
-# osx__calloc or osx__realloc.  Prints each call never faulted and fails.
+# why a build of its own), runs the unit suite with OSX_FAULT_SITES set, so
+# each test program appends the call sites its faked failures were made at
+# ("<module> <address>", src/fault.c), maps them to source lines with
+# addr2line, and compares them with every line of src/*.c (but shim.c and
+# fault.c) that calls osx__sys_*, osx__malloc, osx__calloc or osx__realloc.
+# Prints each call never faulted and fails.
 set -eu
 cd "$(dirname "$0")/.."
 build=${1:-build-sites}
@@ -83,8 +84,10 @@ awk -v excluded="$excluded" -v allowed="$allowed" -v reachedfile="$tmp/reached" 
 BEGIN {
 	n = split(excluded, l, "\n")
 	for (i = 1; i <= n; i++)
-		if (split(l[i], w, " ") > 0)
+		if (split(l[i], w, " ") > 0) {
 			skip[w[1]] = 1
+			order[++nnames] = w[1]
+		}
 	n = split(allowed, l, "\n")
 	for (i = 1; i <= n; i++)
 		if (split(l[i], w, " ") > 0)
@@ -103,20 +106,20 @@ BEGIN {
 	if ((loc[1] " " $2) in allow) {
 		nallow++
 		if ($1 in reached) {
-			print $1 ": osx__" $2 "() is reached now: drop it from the allowlist" 
+			print $1 ": osx__" $2 "() is reached now: drop it from the allowlist"
 			bad = 1
 		}
 		next
 	}
 	total++
 	if (++calls[$1] == 2) {
-		print $1 ": two injectable calls on one line; split it" 
+		print $1 ": two injectable calls on one line; split it"
 		bad = 1
 	}
 	if ($1 in reached)
 		ok++
 	else {
-		print $1 ": osx__" $2 "() never had a fault injected" 
+		print $1 ": osx__" $2 "() never had a fault injected"
 		bad = 1
 	}
 }
@@ -124,12 +127,13 @@ END {
 	# A recorded src/ line that is not a call line means the mapping is off.
 	for (r in reached)
 		if (r ~ /^src\// && !(r in isacall)) {
-			print r ": a fault was recorded here, but no call is on this line (folded functions: a gcc build without -fno-ipa-icf?)" 
+			print r ": a fault was recorded here, but no call is on this line (folded functions: a gcc build without -fno-ipa-icf?)"
 			bad = 1
 		}
 	names = ""
-	for (s in skipped)
-		names = names " " s
+	for (i = 1; i <= nnames; i++)
+		if (order[i] in skipped)
+			names = names " " order[i]
 	printf "fault-sites: %d of %d call sites reached (%d calls excluded:%s; %d allowed)\n",
 		ok, total, nskip, names, nallow
 	exit bad
