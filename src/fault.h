@@ -46,10 +46,13 @@ enum osx__sys {
 #ifdef OSX_FAULT_INJECTION
 
 /* The hook the shim calls before each attempt: counts it, and returns 0
- * (make the real call) or the errno to fake. */
-int osx__fault_hit(enum osx__sys sys);
-/* The byte count the shim may transfer in this attempt. */
-size_t osx__fault_cap_len(enum osx__sys sys, size_t len);
+ * (make the real call) or the errno to fake.  site is the shim function's
+ * return address, the call site in the library; a faked failure records it
+ * (NULL: not a call site, nothing recorded). */
+int osx__fault_hit(enum osx__sys sys, const void *site);
+/* The byte count the shim may transfer in this attempt; a cut below len
+ * records site as osx__fault_hit does. */
+size_t osx__fault_cap_len(enum osx__sys sys, size_t len, const void *site);
 
 /* Test API.  Every EINTR retry is an attempt of its own. */
 void osx__fault_reset(void);
@@ -66,6 +69,16 @@ unsigned long osx__fault_count(enum osx__sys sys);
 /* Attempts of every syscall since the last reset. */
 unsigned long osx__fault_total(void);
 const char *osx__sys_name(enum osx__sys sys);
+
+/*
+ * Call sites reached: every distinct site a failure, an EINTR or a cut
+ * transfer was faked at since the process started (osx__fault_reset keeps
+ * them).  With OSX_FAULT_SITES=<file> in the environment at start-up, the
+ * process appends them to that file at exit as lines "<module> <offset>"
+ * (the offset is an address addr2line takes for that module);
+ * tests/fault-sites.sh maps them to source lines.
+ */
+size_t osx__fault_sites(const void **out, size_t max);
 
 #endif
 #endif

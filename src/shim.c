@@ -19,17 +19,26 @@
 #include "shim.h"
 
 #ifdef OSX_FAULT_INJECTION
+/*
+ * The call site in the library: the return address of the shim function,
+ * taken in that function (these macros expand there, never in inject()).
+ * The engine records it when it fakes a failure, so tests/fault-sites.sh
+ * can prove every call site had one.  The instrumented copy is built
+ * without sibling calls, so a `return osx__sys_x(...)` keeps its own site.
+ */
+#define SITE __builtin_return_address(0)
+
 /* One attempt: fake the failure a test armed, else make the real call. */
-static int inject(enum osx__sys sys)
+static int inject(enum osx__sys sys, const void *site)
 {
-	int e = osx__fault_hit(sys);
+	int e = osx__fault_hit(sys, site);
 
 	if (e)
 		errno = e;
 	return e;
 }
-#define TRY(name, call) (inject(OSX__SYS_##name) ? -1 : (call))
-#define CAP(name, len) osx__fault_cap_len(OSX__SYS_##name, (len))
+#define TRY(name, call) (inject(OSX__SYS_##name, SITE) ? -1 : (call))
+#define CAP(name, len) osx__fault_cap_len(OSX__SYS_##name, (len), SITE)
 #else
 #define TRY(name, call) (call)
 #define CAP(name, len) (len)
@@ -61,7 +70,7 @@ static inline long libc_result(long r)
 
 /* An attempt of a KCALL: -errno on failure, also when faked. */
 #ifdef OSX_FAULT_INJECTION
-#define KTRY(name, call) (inject(OSX__SYS_##name) ? -errno : (call))
+#define KTRY(name, call) (inject(OSX__SYS_##name, SITE) ? -errno : (call))
 #else
 #define KTRY(name, call) (call)
 #endif
@@ -92,7 +101,7 @@ int osx__sys_close(int fd)
 #ifdef OSX_FAULT_INJECTION
 	/* Linux frees the descriptor whatever close returns; a faked failure
 	 * must too, or the test would see a leak the real world never has. */
-	if (inject(OSX__SYS_close)) {
+	if (inject(OSX__SYS_close, SITE)) {
 		r = -errno;
 		KCALL3(close(fd), SYS_close, fd, 0, 0);
 	} else
@@ -144,14 +153,14 @@ ssize_t osx__sys_pwrite(int fd, const void *buf, size_t len, off_t off)
 /* Copy iov (n > 0 entries) into tmp, trimmed to the byte cap armed for sys.
  * The cap is at most the total, so the last entry kept takes what is left. */
 static int cap_iov(enum osx__sys sys, const struct iovec *iov, int n,
-		   struct iovec tmp[IOV_MAX])
+		   struct iovec tmp[IOV_MAX], const void *site)
 {
 	size_t total = 0, cap;
 	int i;
 
 	for (i = 0; i < n; i++)
 		total += iov[i].iov_len;
-	cap = osx__fault_cap_len(sys, total);
+	cap = osx__fault_cap_len(sys, total, site);
 	for (i = 0; i < n - 1 && iov[i].iov_len < cap; i++) {
 		tmp[i] = iov[i];
 		cap -= iov[i].iov_len;
@@ -165,7 +174,7 @@ static int cap_iov(enum osx__sys sys, const struct iovec *iov, int n,
 #define IOV(name, iov, n)                                                \
 	struct iovec tmp_[IOV_MAX];                                      \
 	if ((n) > 0 && (n) <= IOV_MAX) {                                 \
-		(n) = cap_iov(OSX__SYS_##name, (iov), (n), tmp_);        \
+		(n) = cap_iov(OSX__SYS_##name, (iov), (n), tmp_, SITE);  \
 		(iov) = tmp_;                                            \
 	}
 #else
@@ -339,7 +348,7 @@ int osx__sys_fchown(int fd, uid_t uid, gid_t gid)
 mode_t osx__sys_umask(mode_t mask)
 {
 #ifdef OSX_FAULT_INJECTION
-	osx__fault_hit(OSX__SYS_umask); /* cannot fail: counted only */
+	osx__fault_hit(OSX__SYS_umask, NULL); /* cannot fail: counted only */
 #endif
 	return umask(mask);
 }
@@ -464,7 +473,7 @@ int osx__sys_sigprocmask(int how, const sigset_t *set, sigset_t *old)
 	int e;
 
 #ifdef OSX_FAULT_INJECTION
-	if (inject(OSX__SYS_sigprocmask))
+	if (inject(OSX__SYS_sigprocmask, SITE))
 		return -errno;
 #endif
 	/* pthread_sigmask returns the error instead of setting errno. */
@@ -566,7 +575,7 @@ pid_t osx__sys_clone3(int (*fn)(void *), void *arg, void *stack, size_t stack_si
 	};
 
 #ifdef OSX_FAULT_INJECTION
-	if (inject(OSX__SYS_clone3))
+	if (inject(OSX__SYS_clone3, SITE))
 		return -errno;
 #endif
 	/* Not retried, like clone.  The raw syscall returns -errno itself. */
@@ -580,7 +589,7 @@ pid_t osx__sys_clone3(int (*fn)(void *), void *arg, void *stack, size_t stack_si
 	(void)fn, (void)arg, (void)stack, (void)stack_size, (void)flags, (void)exit_signal;
 	(void)pidfd;
 #ifdef OSX_FAULT_INJECTION
-	if (inject(OSX__SYS_clone3))
+	if (inject(OSX__SYS_clone3, SITE))
 		return -errno;
 #endif
 	return -ENOSYS;
@@ -668,7 +677,7 @@ int osx__sys_getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t l
 	int e;
 
 #ifdef OSX_FAULT_INJECTION
-	if (inject(OSX__SYS_getpwnam_r)) {
+	if (inject(OSX__SYS_getpwnam_r, SITE)) {
 		*res = NULL;
 		return -errno;
 	}
@@ -684,7 +693,7 @@ int osx__sys_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t len,
 	int e;
 
 #ifdef OSX_FAULT_INJECTION
-	if (inject(OSX__SYS_getpwuid_r)) {
+	if (inject(OSX__SYS_getpwuid_r, SITE)) {
 		*res = NULL;
 		return -errno;
 	}
@@ -704,7 +713,7 @@ uid_t osx__sys_getuid(void)
 void *osx__malloc(size_t len)
 {
 #ifdef OSX_FAULT_INJECTION
-	if (inject(OSX__SYS_malloc))
+	if (inject(OSX__SYS_malloc, SITE))
 		return NULL;
 #endif
 	return malloc(len);
@@ -713,7 +722,7 @@ void *osx__malloc(size_t len)
 void *osx__calloc(size_t n, size_t len)
 {
 #ifdef OSX_FAULT_INJECTION
-	if (inject(OSX__SYS_calloc))
+	if (inject(OSX__SYS_calloc, SITE))
 		return NULL;
 #endif
 	return calloc(n, len);
@@ -722,7 +731,7 @@ void *osx__calloc(size_t n, size_t len)
 void *osx__realloc(void *p, size_t len)
 {
 #ifdef OSX_FAULT_INJECTION
-	if (inject(OSX__SYS_realloc))
+	if (inject(OSX__SYS_realloc, SITE))
 		return NULL;
 #endif
 	return realloc(p, len);

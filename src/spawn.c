@@ -572,8 +572,15 @@ int osx_system(const char *command, osx_error *err)
 	a.sigmask = &oldmask;
 	memset(&st, 0, sizeof(st));
 	r = osx_spawn(&a, &ch, err);
-	if (r == 0)
-		r = osx_child_wait(&ch, &st, err);
+	if (r == 0 && (r = osx_child_wait(&ch, &st, err)) < 0) {
+		/* Leave neither the pidfd nor a zombie: wait on the pid. */
+		int e = errno;
+
+		if (ch.pidfd >= 0)
+			osx__sys_close(ch.pidfd);
+		osx__sys_wait4(ch.pid, NULL, 0, NULL);
+		errno = e;
+	}
 	/* Restored whatever happened; errno and err stay the failure's. */
 	{
 		int e = errno;

@@ -191,8 +191,8 @@ unsigned long osx_sweep_run(const struct osx_sweep *sw)
 	unsigned long counts[OSX__SYS_COUNT], n, runs = 0;
 	struct osx_sweep_run r;
 	osx_fdset before;
-	char where[128];
-	int s;
+	char where[160];
+	int s, c, round, rounds = 1;
 
 	/* Dry run: learn which calls the operation makes. */
 	if (sw->setup)
@@ -212,40 +212,50 @@ unsigned long osx_sweep_run(const struct osx_sweep *sw)
 		sw->check(sw->ctx, &r);
 	osx_fdset_assert_same(&before, "sweep dry run");
 
-	for (s = 0; s < OSX__SYS_COUNT; s++) {
-		if (sw->skip[s])
-			continue;
-		for (n = 1; n <= counts[s]; n++) {
-			memset(&r, 0, sizeof(r));
-			r.sys = (enum osx__sys)s;
-			r.nth = n;
-			r.injected = sw->error ? sw->error : default_error(r.sys);
-			snprintf(where, sizeof(where), "sweep: %s #%lu failing with errno %d",
-				 osx__sys_name(r.sys), n, r.injected);
-			if (sw->setup)
-				sw->setup(sw->ctx);
-			osx_fdset_take(&before);
-			osx__fault_reset();
-			osx__fault_fail(r.sys, n, 1, r.injected);
-			errno = 0;
-			r.rc = sw->run(sw->ctx, &r.err);
-			r.errno_after = errno;
-			osx__fault_reset();
-			if (r.rc < 0) {
-				if (r.err.code != r.errno_after)
-					fail_msg("%s: err.code %d but errno %d", where, r.err.code,
-						 r.errno_after);
-				if (!r.err.call)
-					fail_msg("%s: err.call not set", where);
-				if (!sw->any_error && r.err.code != r.injected)
-					fail_msg("%s: reported errno %d (%s)", where, r.err.code,
-						 r.err.call);
+	for (c = 0; c < OSX__SYS_COUNT; c++)
+		if (sw->cleanup[c])
+			rounds = 2;
+	for (round = 0; round < rounds; round++) {
+		for (s = 0; s < OSX__SYS_COUNT; s++) {
+			if (sw->skip[s] || (round && sw->cleanup[s]))
+				continue;
+			for (n = 1; n <= counts[s]; n++) {
+				memset(&r, 0, sizeof(r));
+				r.sys = (enum osx__sys)s;
+				r.nth = n;
+				r.injected = sw->error ? sw->error : default_error(r.sys);
+				snprintf(where, sizeof(where), "sweep: %s #%lu failing with errno %d%s",
+					 osx__sys_name(r.sys), n, r.injected,
+					 round ? ", and every cleanup call" : "");
+				if (sw->setup)
+					sw->setup(sw->ctx);
+				osx_fdset_take(&before);
+				osx__fault_reset();
+				osx__fault_fail(r.sys, n, 1, r.injected);
+				for (c = 0; round && c < OSX__SYS_COUNT; c++)
+					if (sw->cleanup[c])
+						osx__fault_fail((enum osx__sys)c, 1, OSX__FAULT_ALWAYS,
+								default_error((enum osx__sys)c));
+				errno = 0;
+				r.rc = sw->run(sw->ctx, &r.err);
+				r.errno_after = errno;
+				osx__fault_reset();
+				if (r.rc < 0) {
+					if (r.err.code != r.errno_after)
+						fail_msg("%s: err.code %d but errno %d", where, r.err.code,
+							 r.errno_after);
+					if (!r.err.call)
+						fail_msg("%s: err.call not set", where);
+					if (!sw->any_error && r.err.code != r.injected)
+						fail_msg("%s: reported errno %d (%s)", where, r.err.code,
+							 r.err.call);
+				}
+				if (sw->check)
+					sw->check(sw->ctx, &r);
+				osx_assert_no_children(where);
+				osx_fdset_assert_same(&before, where);
+				runs++;
 			}
-			if (sw->check)
-				sw->check(sw->ctx, &r);
-			osx_assert_no_children(where);
-			osx_fdset_assert_same(&before, where);
-			runs++;
 		}
 	}
 	assert_true(runs > 0);

@@ -84,6 +84,11 @@ struct osx_sweep {
 	int any_error;
 	/* Calls not to fail, e.g. .skip = {[OSX__SYS_close] = 1}. */
 	unsigned char skip[OSX__SYS_COUNT];
+	/* Cleanup calls, e.g. .cleanup = {[OSX__SYS_close] = 1}: a second
+	 * round of injected runs has every attempt of them fail too (with
+	 * their default errno), so that the cleanup a failure leads to meets
+	 * a failure of its own. */
+	unsigned char cleanup[OSX__SYS_COUNT];
 };
 
 /* Returns how many injected runs were made (asserts at least one). */

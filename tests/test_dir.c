@@ -107,7 +107,7 @@ static void listdir_fault_sweep(void **state)
 
 	(void)state;
 	make_tree();
-	s.skip[OSX__SYS_close] = 1;
+	s.cleanup[OSX__SYS_close] = 1;
 	osx_sweep_run(&s);
 }
 
@@ -176,7 +176,7 @@ static void fault_sweep(void **state)
 
 	(void)state;
 	make_tree();
-	s.skip[OSX__SYS_close] = 1;
+	s.cleanup[OSX__SYS_close] = 1;
 	osx_sweep_run(&s);
 }
 
@@ -272,7 +272,7 @@ static void fdopen_fault_sweep(void **state)
 
 	(void)state;
 	make_tree();
-	s.skip[OSX__SYS_close] = 1;
+	s.cleanup[OSX__SYS_close] = 1;
 	osx_sweep_run(&s);
 }
 

@@ -569,6 +569,52 @@ static void test_thin_layer(void **state)
 	}
 }
 
+static void expect_injected(long rc, const osx_error *err, int code, const char *call)
+{
+	assert_int_equal(rc, -1);
+	assert_int_equal(errno, code);
+	assert_int_equal(err->code, code);
+	assert_string_equal(err->call, call);
+}
+
+/* An injected failure of each thin wrapper's call is reported as is: the
+ * kernel is never asked, so nothing is forked, run or signalled. */
+static void test_thin_layer_faults(void **state)
+{
+	char *argv[] = { "true", NULL }, *abs_argv[] = { "/bin/true", NULL };
+	osx_wait_status st;
+	osx_error err;
+
+	(void)state;
+	osx__fault_fail(OSX__SYS_fork, 1, 1, EAGAIN);
+	expect_injected(osx_fork(&err), &err, EAGAIN, "fork");
+	osx__fault_fail(OSX__SYS_execve, 1, 1, E2BIG);
+	expect_injected(osx_execv("/bin/true", abs_argv, &err), &err, E2BIG, "execve");
+	/* execvp: a name with a slash is not searched; without one, an error
+	 * that says the file was found ends the search. */
+	osx__fault_fail(OSX__SYS_execve, 1, 1, ENOEXEC);
+	expect_injected(osx_execvp("/bin/true", abs_argv, &err), &err, ENOEXEC, "execve");
+	osx__fault_fail(OSX__SYS_execve, 1, 1, ENOMEM);
+	expect_injected(osx_execvp("true", argv, &err), &err, ENOMEM, "execve");
+	assert_int_equal(osx__fault_count(OSX__SYS_execve), 3);
+	osx__fault_fail(OSX__SYS_wait4, 1, 1, EINVAL);
+	expect_injected(osx_waitpid(-1, &st, WNOHANG, &err), &err, EINVAL, "wait4");
+	osx__fault_fail(OSX__SYS_kill, 1, 1, EPERM);
+	expect_injected(osx_kill(getpid(), 0, &err), &err, EPERM, "kill");
+	osx__fault_fail(OSX__SYS_pidfd_open, 1, 1, EMFILE);
+	expect_injected(osx_pidfd_open(getpid(), 0, &err), &err, EMFILE, "pidfd_open");
+	osx__fault_fail(OSX__SYS_pidfd_send_signal, 1, 1, EPERM);
+	expect_injected(osx_pidfd_send_signal(-1, 0, &err), &err, EPERM, "pidfd_send_signal");
+	osx__fault_fail(OSX__SYS_malloc, 1, 1, ENOMEM);
+	expect_injected(osx_process_cpu_count(&err), &err, ENOMEM, "malloc");
+	osx__fault_fail(OSX__SYS_sched_getaffinity, 1, 1, EFAULT);
+	expect_injected(osx_process_cpu_count(&err), &err, EFAULT, "sched_getaffinity");
+	/* EINVAL: a mask too small for the kernel's CPUs; it grows. */
+	osx__fault_fail(OSX__SYS_sched_getaffinity, 1, 2, EINVAL);
+	assert_true(osx_process_cpu_count(&err) >= 1);
+	assert_int_equal(osx__fault_count(OSX__SYS_sched_getaffinity), 4);
+}
+
 static void test_cpu_count(void **state)
 {
 	osx_error err;
@@ -918,24 +964,34 @@ static void test_spawn_fallback_path(void **state)
 
 /* ---- fault-injection sweeps ---- */
 
+/* After a failed osx_child_wait: do what it could not. */
+static void reap(osx_child *ch)
+{
+	if (ch->pidfd >= 0)
+		close(ch->pidfd);
+	waitpid(ch->pid, NULL, 0);
+}
+
+/* /bin/true with stdin from /dev/null in "/"; or, when ctx points to a
+ * true int, with everything inherited. */
 static long sweep_spawn(void *ctx, osx_error *err)
 {
 	char *argv[] = { "/bin/true", NULL };
+	const int *inherit = ctx;
 	osx_spawn_attr a;
 	osx_child ch;
 	osx_wait_status st;
 
-	(void)ctx;
 	osx_spawn_attr_init(&a);
 	a.argv = argv;
-	a.fd[0] = OSX_SPAWN_DEVNULL;
-	a.cwd = "/";
+	if (!inherit || !*inherit) {
+		a.fd[0] = OSX_SPAWN_DEVNULL;
+		a.cwd = "/";
+	}
 	if (osx_spawn(&a, &ch, err) < 0)
 		return -1;
 	if (osx_child_wait(&ch, &st, err) < 0) {
-		if (ch.pidfd >= 0)
-			close(ch.pidfd);
-		waitpid(ch.pid, NULL, 0);
+		reap(&ch);
 		return -1;
 	}
 	return st.returncode;
@@ -946,10 +1002,6 @@ static void test_sweep_spawn(void **state)
 	struct osx_sweep s = { .run = sweep_spawn };
 
 	(void)state;
-	/* A failed close in the child or the parent is not reported. */
-	s.skip[OSX__SYS_close] = 1;
-	/* The first pidfd (CLONE_PIDFD) failing is covered by pidfd_open. */
-	s.skip[OSX__SYS_pidfd_open] = 1;
 	osx_sweep_run(&s);
 }
 
@@ -969,9 +1021,253 @@ static void test_sweep_spawn_fallback(void **state)
 	/* valgrind has no clone3: test_sweep_spawn is this sweep there. */
 	if (osx_test_under_valgrind())
 		return;
-	s.skip[OSX__SYS_close] = 1;
-	s.skip[OSX__SYS_pidfd_open] = 1;
 	osx_sweep_run(&s);
+}
+
+/*
+ * Every step the child can take, on the path the context names (0: clone3,
+ * 1: the clone fallback, 2: the fallback on a kernel without CLONE_PIDFD,
+ * whose first clone says EINVAL).  Two children: a session leader cannot
+ * also change its group.
+ */
+static long sweep_spawn_steps(void *ctx, osx_error *err)
+{
+	static char *true_argv[] = { "true", NULL }, *abs_argv[] = { "/bin/true", NULL };
+	static char *envp[] = { "PATH=/nonexistent:/bin:/usr/bin", NULL };
+	int path = *(int *)ctx, pass = -1, r = -1;
+	osx_spawn_attr a;
+	osx_child ch;
+	osx_wait_status st;
+	sigset_t dfl;
+
+	if (path >= 1)
+		assert_int_equal(osx__fault_fail(OSX__SYS_clone3, 1, OSX__FAULT_ALWAYS, ENOSYS), 0);
+	if (path == 2)
+		assert_int_equal(osx__fault_fail(OSX__SYS_clone, 1, 1, EINVAL), 0);
+	pass = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	assert_true(pass >= 3);
+	osx_spawn_attr_init(&a);
+	a.argv = true_argv;
+	a.envp = envp;
+	a.search_path = 1;
+	a.new_session = 1;
+	a.cwd = "/";
+	a.fd[0] = OSX_SPAWN_CLOSE;
+	a.fd[1] = 1; /* its own: made inheritable */
+	a.fd[2] = 1; /* moved above 2 first, then dup2'd */
+	a.pass_fds = &pass;
+	a.n_pass_fds = 1;
+	if (osx_spawn(&a, &ch, err) < 0)
+		goto out;
+	if (osx_child_kill(&ch, 0, err) < 0 || osx_child_wait(&ch, &st, err) < 0) {
+		reap(&ch);
+		goto out;
+	}
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGUSR1);
+	osx_spawn_attr_init(&a);
+	a.argv = abs_argv;
+	a.pgroup = 0;
+	a.sigdefault = &dfl;
+	if (osx_spawn(&a, &ch, err) == 0 && (r = osx_child_wait(&ch, &st, err)) < 0)
+		reap(&ch);
+out:
+	close(pass);
+	return r;
+}
+
+static void test_sweep_spawn_steps(void **state)
+{
+	struct osx_sweep s = { .run = sweep_spawn_steps };
+	int path;
+
+	(void)state;
+	/* Cleanup: a close after a failure, the child's report write, the
+	 * kill of a child whose report could not be read. */
+	s.cleanup[OSX__SYS_close] = 1;
+	s.cleanup[OSX__SYS_write] = 1;
+	s.cleanup[OSX__SYS_kill] = 1;
+	/* valgrind has no clone3: the fallback is its only path. */
+	for (path = osx_test_under_valgrind() ? 1 : 0; path <= 2; path++) {
+		s.ctx = &path;
+		osx_sweep_run(&s);
+	}
+}
+
+/* Cleanup that must still happen when its own first attempt is
+ * interrupted, and the report pipe of a parent whose fds 0 and 2 are
+ * closed (pipe2 then hands out 0 and 2, and the write end is moved up). */
+static void test_spawn_cleanup_faults(void **state)
+{
+	char *argv[] = { "/bin/true", NULL };
+	int in, errfd, inherit = 1;
+	struct osx_sweep s = { .run = sweep_spawn_fallback, .ctx = &inherit };
+	osx_spawn_attr a;
+	osx_child ch;
+	osx_error err;
+
+	(void)state;
+	/* The child failed (chdir): its reaping survives an EINTR. */
+	osx_spawn_attr_init(&a);
+	a.argv = argv;
+	a.cwd = "/nonexistent";
+	osx__fault_fail(OSX__SYS_wait4, 1, 1, EINTR);
+	assert_int_equal(osx_spawn(&a, &ch, &err), -1);
+	assert_int_equal(err.code, ENOENT);
+	assert_string_equal(err.call, "chdir");
+	assert_int_equal(osx__fault_count(OSX__SYS_wait4), 2);
+
+	/* The fallback's report unreadable: the child is killed and reaped. */
+	osx__fault_reset();
+	a.cwd = NULL;
+	osx__fault_fail(OSX__SYS_clone3, 1, 1, ENOSYS);
+	osx__fault_fail(OSX__SYS_read, 1, 1, EIO);
+	osx__fault_fail(OSX__SYS_wait4, 1, 1, EINTR);
+	assert_int_equal(osx_spawn(&a, &ch, &err), -1);
+	assert_int_equal(err.code, EIO);
+	assert_string_equal(err.call, "read");
+	assert_int_equal(osx__fault_count(OSX__SYS_kill), 1);
+	assert_int_equal(osx__fault_count(OSX__SYS_wait4), 2);
+
+	in = fcntl(0, F_DUPFD_CLOEXEC, 3);
+	errfd = fcntl(2, F_DUPFD_CLOEXEC, 3);
+	assert_true(in >= 3 && errfd >= 3);
+	close(0);
+	close(2);
+	s.cleanup[OSX__SYS_close] = 1;
+	assert_true(osx_sweep_run(&s) >= 6);
+	assert_int_equal(dup2(in, 0), 0);
+	assert_int_equal(dup2(errfd, 2), 2);
+	close(in);
+	close(errfd);
+}
+
+static volatile sig_atomic_t pipe_seen;
+
+static void on_pipe(int sig)
+{
+	(void)sig;
+	pipe_seen++;
+}
+
+/* A SIGPIPE that arrived while osx_run kept it blocked (the command sends
+ * one once it has read its input, which osx_run writes with SIGPIPE
+ * blocked; a write to a closed pipe would, when poll does not see the
+ * close first) cannot be consumed: the run fails with EINTR, as an
+ * interrupted call would, and the signal is delivered once the caller's
+ * mask is back. */
+static void test_run_sigpipe_unconsumed(void **state)
+{
+	struct sigaction sa, old;
+	osx_spawn_attr a;
+	osx_run_result res;
+	osx_error err;
+
+	(void)state;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_pipe;
+	assert_int_equal(sigaction(SIGPIPE, &sa, &old), 0);
+	pipe_seen = 0;
+	sh_attr(&a, "read x; kill -PIPE $PPID");
+	osx__fault_fail(OSX__SYS_sigtimedwait, 1, 1, EINVAL);
+	assert_int_equal(osx_run(&a, "x", 1, -1, &res, &err), -1);
+	assert_int_equal(err.code, EINTR);
+	assert_string_equal(err.call, "sigtimedwait");
+	assert_int_equal(pipe_seen, 1);
+	/* Consumed when it can be: nothing delivered. */
+	assert_int_equal(osx_run(&a, "x", 1, -1, &res, &err), 0);
+	osx_run_result_free(&res);
+	assert_int_equal(pipe_seen, 1);
+	assert_int_equal(sigaction(SIGPIPE, &old, NULL), 0);
+}
+
+/* The wait for the command failing: the pidfd is closed (a failure of
+ * that close ignored) and the pid waited for until it is reaped. */
+static void test_run_wait_fails(void **state)
+{
+	osx_spawn_attr a;
+	osx_run_result res;
+	osx_error err;
+
+	(void)state;
+	sh_attr(&a, "exit 0");
+	osx__fault_fail(OSX__SYS_waitid, 1, 1, EIO);
+	osx__fault_fail(OSX__SYS_wait4, 1, 2, EIO);
+	osx__fault_fail(OSX__SYS_close, 1, OSX__FAULT_ALWAYS, EIO);
+	assert_int_equal(osx_run(&a, NULL, 0, -1, &res, &err), -1);
+	assert_int_equal(err.code, EIO);
+	assert_string_equal(err.call, "waitid");
+	assert_int_equal(osx__fault_count(OSX__SYS_wait4), 3);
+}
+
+/* osx_system's signal steps: each failure is reported, and the caller's
+ * dispositions and mask are what they were (setup puts them back when a
+ * restoring step itself was made to fail). */
+static void system_setup(void *ctx)
+{
+	struct sigaction dfl;
+	sigset_t chld;
+
+	(void)ctx;
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	assert_int_equal(sigaction(SIGINT, &dfl, NULL), 0);
+	assert_int_equal(sigaction(SIGQUIT, &dfl, NULL), 0);
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	assert_int_equal(sigprocmask(SIG_UNBLOCK, &chld, NULL), 0);
+}
+
+static long system_exit3(void *ctx, osx_error *err)
+{
+	int r = osx_system("exit 3", err);
+
+	(void)ctx;
+	return r < 0 ? -1 : r == 3 << 8 ? 0 : osx_error_set(err, EPROTO, "test", NULL, NULL);
+}
+
+static void test_system_faults(void **state)
+{
+	struct osx_sweep s = { .setup = system_setup, .run = system_exit3 };
+	struct sigaction old_int, old_quit, sa;
+	osx_error err;
+	int pidfd;
+
+	(void)state;
+	assert_int_equal(sigaction(SIGINT, NULL, &old_int), 0);
+	assert_int_equal(sigaction(SIGQUIT, NULL, &old_quit), 0);
+	assert_true(osx_sweep_run(&s) >= 6);
+	/* Ignoring SIGQUIT fails: SIGINT is put back, and that fails too. */
+	system_setup(NULL);
+	osx__fault_fail(OSX__SYS_sigaction, 2, 2, EPERM);
+	assert_int_equal(osx_system("exit 3", &err), -1);
+	assert_int_equal(err.code, EPERM);
+	assert_string_equal(err.call, "sigaction");
+	assert_int_equal(osx__fault_count(OSX__SYS_sigaction), 3);
+	assert_int_equal(sigaction(SIGINT, NULL, &sa), 0);
+	assert_true(sa.sa_handler == SIG_IGN); /* the failed restore */
+	/* The wait failing: the command is still reaped (through an EINTR),
+	 * its pidfd closed (that close failing too), the error reported. */
+	system_setup(NULL);
+	osx__fault_reset();
+	assert_int_equal(osx_system("exit 3", &err), 3 << 8);
+	pidfd = osx__fault_count(OSX__SYS_waitid) > 0;
+	osx__fault_reset();
+	if (pidfd) {
+		osx__fault_fail(OSX__SYS_waitid, 1, 1, ECHILD);
+		osx__fault_fail(OSX__SYS_wait4, 1, 1, EINTR);
+		osx__fault_fail(OSX__SYS_close, 1, OSX__FAULT_ALWAYS, EIO);
+	} else {
+		/* No pidfd (valgrind may lack it): wait4 is the failing wait. */
+		osx__fault_fail(OSX__SYS_wait4, 1, 1, ECHILD);
+		osx__fault_fail(OSX__SYS_wait4, 2, 1, EINTR);
+	}
+	assert_int_equal(osx_system("exit 3", &err), -1);
+	assert_int_equal(errno, ECHILD);
+	assert_int_equal(err.code, ECHILD);
+	assert_int_equal(osx__fault_count(OSX__SYS_wait4), pidfd ? 2 : 3);
+	assert_int_equal(sigaction(SIGINT, &old_int, NULL), 0);
+	assert_int_equal(sigaction(SIGQUIT, &old_quit, NULL), 0);
 }
 
 static long sweep_run(void *ctx, osx_error *err)
@@ -994,8 +1290,6 @@ static void test_sweep_run(void **state)
 	struct osx_sweep s = { .run = sweep_run, .any_error = 1 };
 
 	(void)state;
-	s.skip[OSX__SYS_close] = 1;
-	s.skip[OSX__SYS_pidfd_open] = 1;
 	/* The shell's own calls are not ours; a failed read/write in it
 	 * shows as a non-zero returncode, which is a correct outcome. */
 	osx_sweep_run(&s);
@@ -1019,12 +1313,18 @@ int main(void)
 		OSX_TEST(test_session_and_group),
 		OSX_TEST(test_system),
 		OSX_TEST(test_thin_layer),
+		OSX_TEST(test_thin_layer_faults),
 		OSX_TEST(test_cpu_count),
 		OSX_TEST(test_spawn_clone3_path),
 		OSX_TEST(test_spawn_fallback_path),
 		OSX_TEST(test_sweep_spawn),
 		OSX_TEST(test_sweep_spawn_fallback),
+		OSX_TEST(test_sweep_spawn_steps),
 		OSX_TEST(test_sweep_run),
+		OSX_TEST(test_spawn_cleanup_faults),
+		OSX_TEST(test_run_sigpipe_unconsumed),
+		OSX_TEST(test_run_wait_fails),
+		OSX_TEST(test_system_faults),
 	};
 
 	return OSX_RUN(tests);

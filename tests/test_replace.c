@@ -532,6 +532,42 @@ static void writer_failed_write_refuses_commit(void **state)
 	assert_only(only_target);
 }
 
+/* The cleanup after a failure failing as well: the first failure is the
+ * one reported, the fds are released all the same, and the named temp
+ * whose unlink failed is all that stays behind. */
+static void failed_cleanup_keeps_first_error(void **state)
+{
+	const char *t = osx_test_path(0, "target");
+	osx_error err;
+	DIR *d;
+	struct dirent *e;
+	int n = 0;
+
+	(void)state;
+	put(t, "old");
+	osx__fault_fail(OSX__SYS_openat, 2, 1, EOPNOTSUPP);
+	osx__fault_fail(OSX__SYS_write, 1, 1, ENOSPC);
+	osx__fault_fail(OSX__SYS_unlinkat, 1, OSX__FAULT_ALWAYS, EIO);
+	osx__fault_fail(OSX__SYS_close, 1, OSX__FAULT_ALWAYS, EIO);
+	assert_int_equal(osx_atomic_write(t, "new", 3, NULL, &err), -1);
+	assert_int_equal(errno, ENOSPC);
+	assert_int_equal(err.code, ENOSPC);
+	assert_string_equal(err.call, "write");
+	assert_int_equal(osx__fault_count(OSX__SYS_unlinkat), 1);
+	assert_int_equal(osx__fault_count(OSX__SYS_close), 2);
+	assert_content(t, "old");
+	d = opendir(osx_test_tmpdir());
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, ".target.", 8) && strlen(e->d_name) == 8 + 16 + 4) {
+			assert_int_equal(unlinkat(dirfd(d), e->d_name, 0), 0);
+			n++;
+		}
+	closedir(d);
+	assert_int_equal(n, 1);
+	assert_only(only_target);
+}
+
 /* Without O_TMPFILE the named temp is used; a taken name is skipped. */
 static void named_temp_fallback(void **state)
 {
@@ -1110,6 +1146,7 @@ int main(void)
 		OSX_TEST(writer_commit_and_abort),
 		OSX_TEST(writer_failed_write_refuses_commit),
 		OSX_TEST(named_temp_fallback),
+		OSX_TEST(failed_cleanup_keeps_first_error),
 		OSX_TEST(linkat_without_proc),
 		OSX_TEST(atomic_write_edges),
 		OSX_TEST(linkat_fallback_outcomes),

@@ -904,6 +904,75 @@ static void iovec_caps(void **state)
 	close(p[1]);
 }
 
+#define MAX_SITES 4096
+static const void *sites_before[MAX_SITES], *sites_after[MAX_SITES];
+
+/* The one site recorded since sites_before was taken (n of them, n <= 1). */
+static const void *new_site(size_t n_before)
+{
+	size_t n = osx__fault_sites(sites_after, MAX_SITES), i, j;
+
+	assert_int_equal(n, n_before + (n > n_before));
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < n_before && sites_before[j] != sites_after[i]; j++)
+			;
+		if (j == n_before)
+			return sites_after[i];
+	}
+	return NULL;
+}
+
+/* One call site, however often it runs (a loop may be unrolled). */
+static __attribute__((noinline)) int read_fails(int fd)
+{
+	char c;
+
+	return osx__sys_read(fd, &c, 1) == -EIO;
+}
+
+/* A faked failure, EINTR or cut transfer records the shim's return address
+ * (its call site) once; a real call, or umask, records nothing. */
+static void sites_are_recorded(void **state)
+{
+	uintptr_t fn = (uintptr_t)read_fails;
+	const void *site;
+	char buf[4] = "abc";
+	size_t n;
+	int p[2], i;
+
+	(void)state;
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	n = osx__fault_sites(sites_before, MAX_SITES);
+	assert_int_equal(osx__sys_write(p[1], buf, 3), 3);
+	osx__sys_umask(osx__sys_umask(022));
+	osx__fault_fail(OSX__SYS_umask, 1, 2, EIO);
+	osx__sys_umask(osx__sys_umask(022));
+	assert_null(new_site(n));
+	/* One call, three faults: one site, inside read_fails. */
+	osx__fault_fail(OSX__SYS_read, 1, 3, EIO);
+	for (i = 0; i < 3; i++)
+		assert_true(read_fails(p[0]));
+	site = new_site(n);
+	assert_non_null(site);
+	assert_true((uintptr_t)site > fn && (uintptr_t)site < fn + 256);
+	/* Another line is another site: an EINTR retried... */
+	n = osx__fault_sites(sites_before, MAX_SITES);
+	osx__fault_fail(OSX__SYS_read, 1, 1, EINTR);
+	assert_int_equal(osx__sys_read(p[0], buf, 1), 1);
+	assert_non_null(new_site(n));
+	/* ... and a transfer cut by a cap. */
+	n = osx__fault_sites(sites_before, MAX_SITES);
+	osx__fault_cap(OSX__SYS_read, 1);
+	assert_int_equal(osx__sys_read(p[0], buf, 2), 1);
+	assert_non_null(new_site(n));
+	/* A reset keeps them. */
+	n = osx__fault_sites(sites_before, MAX_SITES);
+	osx__fault_reset();
+	assert_int_equal(osx__fault_sites(sites_after, MAX_SITES), n);
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -921,6 +990,7 @@ int main(void)
 		OSX_TEST(session_calls_keep_the_contract),
 		OSX_TEST(umask_is_counted),
 		OSX_TEST(iovec_caps),
+		OSX_TEST(sites_are_recorded),
 	};
 	return OSX_RUN(tests);
 }

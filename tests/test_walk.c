@@ -550,6 +550,59 @@ static void evicted_directory_moved(void **state)
 	assert_int_equal(osx_rmtree(tpath("r"), NULL, NULL, NULL), 0);
 }
 
+/* Walk r: the directories, the errors (first kept), the files.  With
+ * arm_at_bottom, every fstat fails from the deepest file on. */
+static void walk_chain(int arm_at_bottom, unsigned *dirs, struct log *lg)
+{
+	osx_walk_entry *e;
+	osx_walk *w;
+
+	*dirs = 0;
+	memset(lg, 0, sizeof(*lg));
+	w = osx_walk_open(tpath("r"), NULL, NULL);
+	assert_non_null(w);
+	while (osx_walk_next(w, &e) == 1) {
+		*dirs += e->event == OSX_WALK_DIR;
+		if (e->event == OSX_WALK_FILE && arm_at_bottom)
+			osx__fault_fail(OSX__SYS_fstat, 1, OSX__FAULT_ALWAYS, EIO);
+		if ((e->event == OSX_WALK_ERROR || e->error.code) && !lg->errors++)
+			lg->first = e->error;
+	}
+	osx_walk_close(w);
+	osx__fault_reset();
+}
+
+/* The fd budget's fstat calls failing.  A directory whose identity cannot
+ * be taken is not evicted: the budget gives way and the walk is whole.  An
+ * evicted one that cannot be checked once reopened (through ".." or by
+ * name) is not trusted: its POST reports the failure. */
+static void eviction_faults(void **state)
+{
+	struct log lg;
+	unsigned dirs;
+	int dfd, fd;
+
+	(void)state;
+	mkd("r");
+	dfd = make_chain(open(tpath("r"), O_RDONLY | O_DIRECTORY | O_CLOEXEC), "s", 100);
+	fd = openat(dfd, "bottom", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+	close(dfd);
+
+	osx__fault_fail(OSX__SYS_fstat, 1, OSX__FAULT_ALWAYS, EIO);
+	walk_chain(0, &dirs, &lg);
+	assert_int_equal(dirs, 101);
+	assert_int_equal(lg.errors, 0);
+
+	walk_chain(1, &dirs, &lg);
+	assert_int_equal(dirs, 101);
+	assert_true(lg.errors > 0);
+	assert_int_equal(lg.first.code, EIO);
+	assert_string_equal(lg.first.call, "openat");
+	assert_int_equal(osx_rmtree(tpath("r"), NULL, NULL, NULL), 0);
+}
+
 /* A directory swapped for a symlink after its parent was listed: the walk
  * reports a symlink and never goes where it points. */
 static void race_dir_replaced_by_symlink(void **state)
@@ -912,7 +965,7 @@ static void walk_fault_sweep(void **state)
 	memset(long_name, 'n', 255);
 	long_name[255] = '\0';
 	mkf("r/a/%s", long_name);
-	s.skip[OSX__SYS_close] = 1;
+	s.cleanup[OSX__SYS_close] = 1;
 	for (i = 0; i < sizeof(flag_sets) / sizeof(flag_sets[0]); i++) {
 		s.ctx = &flag_sets[i];
 		osx_sweep_run(&s);
@@ -950,7 +1003,7 @@ static void rmtree_fault_sweep(void **state)
 			       .check = sweep_rmtree_check };
 
 	(void)state;
-	s.skip[OSX__SYS_close] = 1;
+	s.cleanup[OSX__SYS_close] = 1;
 	osx_sweep_run(&s);
 	osx_rmtree(tpath("r"), NULL, NULL, NULL);
 }
@@ -966,6 +1019,7 @@ int main(void)
 		OSX_TEST(odd_names_and_types),
 		OSX_TEST(deeper_than_path_max),
 		OSX_TEST(evicted_directory_moved),
+		OSX_TEST(eviction_faults),
 		OSX_TEST(race_dir_replaced_by_symlink),
 		OSX_TEST(rmtree_race),
 		OSX_TEST(fwalk_fds),
