@@ -1,20 +1,11 @@
 /* The fault-injection engine behind the shim (instrumented builds only). */
-#include <dlfcn.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <link.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "fault.h"
 
 #define MAX_RULES 16
-/* Distinct call sites the table holds (the library has about 200). */
-#define MAX_SITES 4096
 
 struct rule {
 	unsigned long first; /* first attempt (1-based) to fail */
@@ -34,11 +25,8 @@ static int nrules;
  * is async-signal-safe and works in a CLONE_VM|CLONE_VFORK spawn child,
  * which fills its suspended parent's table.
  */
-static const void *sites[MAX_SITES];
+static const void *sites[OSX__FAULT_MAX_SITES];
 static size_t nsites;
-static int sites_lost;
-/* OSX_FAULT_SITES, copied at start-up: a test may change the environment. */
-static char sites_file[PATH_MAX];
 
 static const char *const names[] = {
 #define OSX__SYS_NAME(name) #name,
@@ -48,11 +36,11 @@ static const char *const names[] = {
 
 static void record(const void *site)
 {
-	size_t i = (uintptr_t)site / 4 % MAX_SITES, n;
+	size_t i = (uintptr_t)site / 4 % OSX__FAULT_MAX_SITES, n;
 
 	if (!site)
 		return;
-	for (n = 0; n < MAX_SITES; n++, i = (i + 1) % MAX_SITES) {
+	for (n = 0; n < OSX__FAULT_MAX_SITES; n++, i = (i + 1) % OSX__FAULT_MAX_SITES) {
 		if (sites[i] == site)
 			return;
 		if (!sites[i]) {
@@ -61,7 +49,7 @@ static void record(const void *site)
 			return;
 		}
 	}
-	sites_lost = 1;
+	nsites++; /* the table is full: counted, not kept, so the loss shows */
 }
 
 int osx__fault_hit(enum osx__sys sys, const void *site)
@@ -140,72 +128,8 @@ size_t osx__fault_sites(const void **out, size_t max)
 {
 	size_t i, n = 0;
 
-	for (i = 0; i < MAX_SITES; i++)
+	for (i = 0; i < OSX__FAULT_MAX_SITES; i++)
 		if (sites[i] && n < max)
 			out[n++] = sites[i];
 	return nsites;
-}
-
-__attribute__((constructor)) static void sites_init(void)
-{
-	const char *file = getenv("OSX_FAULT_SITES");
-	size_t len = file ? strlen(file) : 0;
-
-	if (len < sizeof(sites_file))
-		memcpy(sites_file, file ? file : "", len + 1);
-}
-
-/*
- * The table as "<module> <address>" lines, appended to OSX_FAULT_SITES at
- * exit (a forked child that exits appends its copy too; the checker merges
- * duplicates).  The address is the site minus the module's load bias: the
- * ELF virtual address addr2line takes, PIE or not.  libc's calls directly,
- * not the shim's: those would count and inject.  One write per line, so
- * the test programs meson runs in parallel do not mix their lines.
- */
-__attribute__((destructor)) static void sites_dump(void)
-{
-	char self[PATH_MAX], line[PATH_MAX + 64];
-	ssize_t selflen = -1;
-	size_t i;
-	int fd, len;
-
-	if (!sites_file[0])
-		return;
-	fd = open(sites_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return;
-	/* A full table lost sites: say so, and the checker fails. */
-	if (sites_lost && write(fd, "lost -\n", 7) != 7)
-		goto out;
-	for (i = 0; i < MAX_SITES; i++) {
-		struct link_map *map = NULL;
-		const char *module = "?";
-		uintptr_t bias = 0;
-		Dl_info info;
-
-		if (!sites[i])
-			continue;
-		/* Unknown module: written as "?", and the checker fails. */
-		if (dladdr1(sites[i], &info, (void **)&map, RTLD_DL_LINKMAP) && map) {
-			module = map->l_name;
-			bias = map->l_addr;
-		}
-		if (!module[0]) {
-			/* The main program: its link map has no name. */
-			if (selflen < 0) {
-				selflen = readlink("/proc/self/exe", self, sizeof(self) - 1);
-				if (selflen < 0)
-					goto out;
-				self[selflen] = '\0';
-			}
-			module = self;
-		}
-		len = snprintf(line, sizeof(line), "%s %#lx\n", module,
-			       (unsigned long)((uintptr_t)sites[i] - bias));
-		if (len > 0 && (size_t)len < sizeof(line) && write(fd, line, (size_t)len) < 0)
-			goto out;
-	}
-out:
-	close(fd);
 }

@@ -73,11 +73,11 @@ const char *osx__sys_name(enum osx__sys sys);
 /*
  * Call sites reached: every distinct site a failure, an EINTR or a cut
  * transfer was faked at since the process started (osx__fault_reset keeps
- * them).  With OSX_FAULT_SITES=<file> in the environment at start-up, the
- * process appends them to that file at exit as lines "<module> <offset>"
- * (the offset is an address addr2line takes for that module);
- * tests/fault-sites.sh maps them to source lines.
+ * them).  Copies up to max of them to out and returns how many there are;
+ * more than OSX__FAULT_MAX_SITES means the table overflowed and some were
+ * lost.  The test harness writes them out for tests/fault-sites.sh.
  */
+#define OSX__FAULT_MAX_SITES 4096
 size_t osx__fault_sites(const void **out, size_t max);
 
 #endif

@@ -7,7 +7,7 @@
 # Builds BUILD_DIR (default build-sites, set up if missing: see below for
 # why a build of its own), runs the unit suite with OSX_FAULT_SITES set, so
 # each test program appends the call sites its faked failures were made at
-# ("<module> <address>", src/fault.c), maps them to source lines with
+# ("<module> <address>", tests/harness.c), maps them to source lines with
 # addr2line, and compares them with every line of src/*.c (but shim.c and
 # fault.c) that calls osx__sys_*, osx__malloc, osx__calloc or osx__realloc.
 # Prints each call never faulted and fails.

@@ -1,9 +1,14 @@
 /* Test harness: leak checks, temp dirs, fault-injection sweeps.  Test code
  * may call libc directly; only the library is bound to the shim. */
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
+#include <link.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +19,84 @@
 
 static osx_fdset fds_at_start;
 static char tmpdir[256];
+
+/* ---- fault call sites, for tests/fault-sites.sh ---- */
+
+/* OSX_FAULT_SITES, copied at start-up: a test may change the environment. */
+static char sites_file[PATH_MAX];
+
+__attribute__((constructor)) static void sites_init(void)
+{
+	const char *file = getenv("OSX_FAULT_SITES");
+	size_t len = file ? strlen(file) : 0;
+
+	if (len && len < sizeof(sites_file))
+		memcpy(sites_file, file, len + 1);
+}
+
+/* One site as "<module> <address>": the address minus the module's load
+ * bias, the ELF virtual address addr2line takes, PIE or not.  "?" for a
+ * module dladdr cannot name, which the checker fails on. */
+static int site_line(const void *site, char *line, size_t size)
+{
+	static char self[PATH_MAX];
+	struct link_map *map = NULL;
+	const char *module = "?";
+	uintptr_t bias = 0;
+	Dl_info info;
+	int len;
+
+	if (dladdr1(site, &info, (void **)&map, RTLD_DL_LINKMAP) && map) {
+		module = map->l_name;
+		bias = map->l_addr;
+	}
+	if (!module[0]) { /* the main program: its link map has no name */
+		if (!self[0]) {
+			ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+			if (n < 0)
+				return -1;
+			self[n] = '\0';
+		}
+		module = self;
+	}
+	len = snprintf(line, size, "%s %#lx\n", module,
+		       (unsigned long)((uintptr_t)site - bias));
+	return len > 0 && (size_t)len < size ? len : -1;
+}
+
+/*
+ * At exit, append the sites faults were faked at (src/fault.c records
+ * them) to OSX_FAULT_SITES.  A forked child that exits appends its copy
+ * too; the checker merges duplicates.  One write per line, so the test
+ * programs meson runs in parallel do not mix their lines.
+ */
+__attribute__((destructor)) static void sites_dump(void)
+{
+	static const void *sites[OSX__FAULT_MAX_SITES];
+	char line[PATH_MAX + 64];
+	size_t n, i;
+	int fd, len;
+
+	if (!sites_file[0])
+		return;
+	fd = open(sites_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return;
+	n = osx__fault_sites(sites, OSX__FAULT_MAX_SITES);
+	/* An overflowed table lost sites: say so, and the checker fails. */
+	if (n > OSX__FAULT_MAX_SITES) {
+		n = OSX__FAULT_MAX_SITES;
+		if (write(fd, "lost -\n", 7) != 7)
+			n = 0;
+	}
+	for (i = 0; i < n; i++) {
+		len = site_line(sites[i], line, sizeof(line));
+		if (len < 0 || write(fd, line, (size_t)len) != len)
+			break;
+	}
+	close(fd);
+}
 
 void osx_fdset_take(osx_fdset *set)
 {

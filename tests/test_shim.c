@@ -904,13 +904,12 @@ static void iovec_caps(void **state)
 	close(p[1]);
 }
 
-#define MAX_SITES 4096
-static const void *sites_before[MAX_SITES], *sites_after[MAX_SITES];
+static const void *sites_before[OSX__FAULT_MAX_SITES], *sites_after[OSX__FAULT_MAX_SITES];
 
 /* The one site recorded since sites_before was taken (n of them, n <= 1). */
 static const void *new_site(size_t n_before)
 {
-	size_t n = osx__fault_sites(sites_after, MAX_SITES), i, j;
+	size_t n = osx__fault_sites(sites_after, OSX__FAULT_MAX_SITES), i, j;
 
 	assert_int_equal(n, n_before + (n > n_before));
 	for (i = 0; i < n; i++) {
@@ -942,7 +941,7 @@ static void sites_are_recorded(void **state)
 
 	(void)state;
 	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	n = osx__fault_sites(sites_before, MAX_SITES);
+	n = osx__fault_sites(sites_before, OSX__FAULT_MAX_SITES);
 	assert_int_equal(osx__sys_write(p[1], buf, 3), 3);
 	osx__sys_umask(osx__sys_umask(022));
 	osx__fault_fail(OSX__SYS_umask, 1, 2, EIO);
@@ -956,19 +955,19 @@ static void sites_are_recorded(void **state)
 	assert_non_null(site);
 	assert_true((uintptr_t)site > fn && (uintptr_t)site < fn + 256);
 	/* Another line is another site: an EINTR retried... */
-	n = osx__fault_sites(sites_before, MAX_SITES);
+	n = osx__fault_sites(sites_before, OSX__FAULT_MAX_SITES);
 	osx__fault_fail(OSX__SYS_read, 1, 1, EINTR);
 	assert_int_equal(osx__sys_read(p[0], buf, 1), 1);
 	assert_non_null(new_site(n));
 	/* ... and a transfer cut by a cap. */
-	n = osx__fault_sites(sites_before, MAX_SITES);
+	n = osx__fault_sites(sites_before, OSX__FAULT_MAX_SITES);
 	osx__fault_cap(OSX__SYS_read, 1);
 	assert_int_equal(osx__sys_read(p[0], buf, 2), 1);
 	assert_non_null(new_site(n));
 	/* A reset keeps them. */
-	n = osx__fault_sites(sites_before, MAX_SITES);
+	n = osx__fault_sites(sites_before, OSX__FAULT_MAX_SITES);
 	osx__fault_reset();
-	assert_int_equal(osx__fault_sites(sites_after, MAX_SITES), n);
+	assert_int_equal(osx__fault_sites(sites_after, OSX__FAULT_MAX_SITES), n);
 	close(p[0]);
 	close(p[1]);
 }
