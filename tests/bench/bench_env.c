@@ -10,24 +10,11 @@
 
 #include <osx/osx.h>
 
+#include "bench.h"
+
 #define VARS 10000
 #define LOOKUPS 20000
 #define ROUNDS 7
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 static char names[LOOKUPS][16];
 
@@ -53,17 +40,17 @@ int main(void)
 	if (!e)
 		return 1;
 	for (r = 0; r < ROUNDS; r++) {
-		t0 = now();
+		t0 = bench_now();
 		for (i = 0; i < LOOKUPS; i++)
 			sink += strlen(getenv(names[i]));
-		t_getenv[r] = now() - t0;
-		t0 = now();
+		t_getenv[r] = bench_now() - t0;
+		t0 = bench_now();
 		for (i = 0; i < LOOKUPS; i++)
 			sink += strlen(osx_env_get(e, names[i]));
-		t_osx[r] = now() - t0;
+		t_osx[r] = bench_now() - t0;
 	}
-	qsort(t_getenv, ROUNDS, sizeof(double), cmp);
-	qsort(t_osx, ROUNDS, sizeof(double), cmp);
+	qsort(t_getenv, ROUNDS, sizeof(double), bench_cmp);
+	qsort(t_osx, ROUNDS, sizeof(double), bench_cmp);
 	printf("lookups among %d variables: osx_env_get/getenv = %.4fx "
 	       "(median of %d rounds of %d lookups)\n",
 	       VARS, t_osx[ROUNDS / 2] / t_getenv[ROUNDS / 2], ROUNDS, LOOKUPS);

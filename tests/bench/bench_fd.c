@@ -19,37 +19,18 @@
 
 #include <osx/osx.h>
 
+#include "bench.h"
+
 #define ROUNDS 3
 
 static char src[4200], dst[4200];
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what)
-{
-	perror(what);
-	exit(1);
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 static void open_pair(int *in, int *out)
 {
 	*in = open(src, O_RDONLY | O_CLOEXEC);
 	*out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (*in < 0 || *out < 0)
-		die("open");
+		bench_die("open");
 }
 
 static void copy_osx(void)
@@ -58,7 +39,7 @@ static void copy_osx(void)
 
 	open_pair(&in, &out);
 	if (osx_copy_fd(in, out, -1, NULL, NULL) < 0)
-		die("osx_copy_fd");
+		bench_die("osx_copy_fd");
 	close(in);
 	close(out);
 }
@@ -72,7 +53,7 @@ static void copy_rw64k(void)
 	open_pair(&in, &out);
 	while ((n = read(in, buf, sizeof(buf))) > 0)
 		if (write(out, buf, (size_t)n) != n)
-			die("write");
+			bench_die("write");
 	close(in);
 	close(out);
 }
@@ -86,7 +67,7 @@ static void copy_sendfile(void)
 	while ((n = sendfile(out, in, NULL, 1 << 30)) > 0)
 		;
 	if (n < 0)
-		die("sendfile");
+		bench_die("sendfile");
 	close(in);
 	close(out);
 }
@@ -97,15 +78,15 @@ static void copy_cp(void)
 
 	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", src, dst);
 	if (system(cmd) != 0)
-		die("cp");
+		bench_die("cp");
 }
 
 static double timed(void (*fn)(void))
 {
-	double t0 = now();
+	double t0 = bench_now();
 
 	fn();
-	t0 = now() - t0;
+	t0 = bench_now() - t0;
 	unlink(dst);
 	return t0;
 }
@@ -123,12 +104,12 @@ static void bench_copy(long mib, const char *dir)
 	snprintf(dst, sizeof(dst), "%.4000s/bench-fd-dst", dir);
 	fd = open(src, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
-		die("open src");
+		bench_die("open src");
 	for (i = 0; i < (long)sizeof(block); i++)
 		block[i] = (char)(i * 7919);
 	for (i = 0; i < mib * 16; i++)
 		if (write(fd, block, sizeof(block)) != (ssize_t)sizeof(block))
-			die("write src");
+			bench_die("write src");
 	close(fd);
 	copy_osx(); /* warm the page cache */
 	unlink(dst);
@@ -136,7 +117,7 @@ static void bench_copy(long mib, const char *dir)
 		for (m = 0; m < 4; m++)
 			t[m][r] = timed(fns[m]);
 	for (m = 0; m < 4; m++) {
-		qsort(t[m], ROUNDS, sizeof(double), cmp);
+		qsort(t[m], ROUNDS, sizeof(double), bench_cmp);
 		med[m] = t[m][ROUNDS / 2];
 	}
 	printf("copy %ld MiB (warm cache), median of %d:\n", mib, ROUNDS);
@@ -154,7 +135,7 @@ static void reads(int osx, long n)
 
 	for (i = 0; i < n; i++)
 		if ((osx ? osx_read(fd, &c, 1, NULL) : read(fd, &c, 1)) != 1)
-			die("read");
+			bench_die("read");
 	close(fd);
 }
 
@@ -165,24 +146,24 @@ static void bench_shim(long n)
 
 	/* Alternate which goes first, so warm-up and drift hit both. */
 	for (r = 0; r < 6; r++) {
-		double t0 = now();
+		double t0 = bench_now();
 		reads(r & 1, n);
-		t0 = now() - t0;
+		t0 = bench_now() - t0;
 		if (r & 1)
 			o[r / 2] = t0;
 		else
 			p[r / 2] = t0;
 	}
 	for (r = 3; r < 5; r++) { /* two more pairs, order flipped */
-		double t0 = now();
+		double t0 = bench_now();
 		reads(0, n);
-		p[r] = now() - t0;
-		t0 = now();
+		p[r] = bench_now() - t0;
+		t0 = bench_now();
 		reads(1, n);
-		o[r] = now() - t0;
+		o[r] = bench_now() - t0;
 	}
-	qsort(o, 5, sizeof(double), cmp);
-	qsort(p, 5, sizeof(double), cmp);
+	qsort(o, 5, sizeof(double), bench_cmp);
+	qsort(p, 5, sizeof(double), bench_cmp);
 	printf("1-byte read x %ld: osx_read %.1f ns  read(2) %.1f ns  osx_read/read = %.3fx\n", n,
 	       o[2] / (double)n * 1e9, p[2] / (double)n * 1e9, o[2] / p[2]);
 }

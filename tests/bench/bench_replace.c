@@ -20,6 +20,8 @@
 
 #include <osx/osx.h>
 
+#include "bench.h"
+
 #ifdef OSX_BENCH_GLIB
 #include <glib.h>
 #endif
@@ -30,39 +32,25 @@
 static char data[SIZE];
 static char target[4096], temp[4096], dir[4096];
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what)
-{
-	perror(what);
-	exit(1);
-}
-
 /* The peer: what a careful program writes by hand with libc. */
 static void plain(int durable)
 {
 	int fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 
 	if (fd < 0)
-		die("open temp");
+		bench_die("open temp");
 	if (write(fd, data, SIZE) != SIZE)
-		die("write");
+		bench_die("write");
 	if (durable && fsync(fd) < 0)
-		die("fsync");
+		bench_die("fsync");
 	if (close(fd) < 0)
-		die("close");
+		bench_die("close");
 	if (rename(temp, target) < 0)
-		die("rename");
+		bench_die("rename");
 	if (durable) {
 		int d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (d < 0 || fsync(d) < 0)
-			die("fsync dir");
+			bench_die("fsync dir");
 		close(d);
 	}
 }
@@ -97,19 +85,12 @@ static void glib(int durable)
 
 static double mean(void (*fn)(int), int durable, int n)
 {
-	double t0 = now();
+	double t0 = bench_now();
 	int i;
 
 	for (i = 0; i < n; i++)
 		fn(durable);
-	return (now() - t0) / n;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
+	return (bench_now() - t0) / n;
 }
 
 static void compare(const char *what, int durable, int n)
@@ -127,13 +108,13 @@ static void compare(const char *what, int durable, int n)
 		g[r] = durable ? mean(glib, durable, n) : 0;
 #endif
 	}
-	qsort(o, ROUNDS, sizeof(double), cmp);
-	qsort(p, ROUNDS, sizeof(double), cmp);
+	qsort(o, ROUNDS, sizeof(double), bench_cmp);
+	qsort(p, ROUNDS, sizeof(double), bench_cmp);
 	printf("%-12s libosx %8.1f us  plain loop %8.1f us  libosx/plain = %.2fx\n", what,
 	       o[ROUNDS / 2] * 1e6, p[ROUNDS / 2] * 1e6, o[ROUNDS / 2] / p[ROUNDS / 2]);
 #ifdef OSX_BENCH_GLIB
 	if (durable) {
-		qsort(g, ROUNDS, sizeof(double), cmp);
+		qsort(g, ROUNDS, sizeof(double), bench_cmp);
 		printf("%-12s libosx %8.1f us  glib durable %6.1f us  libosx/glib = %.2fx\n", what,
 		       o[ROUNDS / 2] * 1e6, g[ROUNDS / 2] * 1e6, o[ROUNDS / 2] / g[ROUNDS / 2]);
 	}
@@ -147,7 +128,7 @@ int main(int argc, char **argv)
 
 	snprintf(dir, sizeof(dir), "%.4000s/bench-replace-XXXXXX", base);
 	if (!mkdtemp(dir))
-		die("mkdtemp");
+		bench_die("mkdtemp");
 	snprintf(target, sizeof(target), "%.4000s/target", dir);
 	snprintf(temp, sizeof(temp), "%.4000s/target.tmp", dir);
 	memset(data, 'x', sizeof(data));

@@ -14,17 +14,11 @@
 
 #include <osx/osx.h>
 
+#include "bench.h"
+
 extern char **environ;
 
 static char *argv_true[] = { "/bin/true", NULL };
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Each returns the spawn+wait time and sets *call to the spawn call's. */
 static double one_osx(double *call)
@@ -32,35 +26,35 @@ static double one_osx(double *call)
 	osx_spawn_attr a;
 	osx_child ch;
 	osx_wait_status st;
-	double t0 = now(), t1;
+	double t0 = bench_now(), t1;
 
 	osx_spawn_attr_init(&a);
 	a.argv = argv_true;
 	if (osx_spawn(&a, &ch, NULL) < 0)
 		abort();
-	t1 = now();
+	t1 = bench_now();
 	if (osx_child_wait(&ch, &st, NULL) < 0)
 		abort();
 	*call = t1 - t0;
-	return now() - t0;
+	return bench_now() - t0;
 }
 
 static double one_posix(double *call)
 {
-	double t0 = now(), t1;
+	double t0 = bench_now(), t1;
 	pid_t pid;
 
 	if (posix_spawn(&pid, "/bin/true", NULL, NULL, argv_true, environ) != 0)
 		abort();
-	t1 = now();
+	t1 = bench_now();
 	waitpid(pid, NULL, 0);
 	*call = t1 - t0;
-	return now() - t0;
+	return bench_now() - t0;
 }
 
 static double one_fork(void)
 {
-	double t0 = now();
+	double t0 = bench_now();
 	pid_t pid = fork();
 
 	if (pid == 0) {
@@ -68,20 +62,7 @@ static double one_fork(void)
 		_exit(127);
 	}
 	waitpid(pid, NULL, 0);
-	return now() - t0;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *t, int n)
-{
-	qsort(t, (size_t)n, sizeof(t[0]), cmp);
-	return t[n / 2];
+	return bench_now() - t0;
 }
 
 #define REPS 301
@@ -106,10 +87,10 @@ static void pair(struct pair *r)
 			to[i] = one_osx(&co[i]);
 		}
 	}
-	r->osx = median(to, REPS);
-	r->posix = median(tp, REPS);
-	r->osx_call = median(co, REPS);
-	r->posix_call = median(cp, REPS);
+	r->osx = bench_median(to, REPS);
+	r->posix = bench_median(tp, REPS);
+	r->osx_call = bench_median(co, REPS);
+	r->posix_call = bench_median(cp, REPS);
 }
 
 static double fork_median(int reps)
@@ -118,7 +99,7 @@ static double fork_median(int reps)
 
 	for (int i = 0; i < reps; i++)
 		t[i] = one_fork();
-	return median(t, reps);
+	return bench_median(t, reps);
 }
 
 int main(void)

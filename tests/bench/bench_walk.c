@@ -26,6 +26,8 @@
 
 #include <osx/osx.h>
 
+#include "bench.h"
+
 #define MAX_REPS 64
 #define GEN_ENTRIES 200000
 #define GEN_MAX_DEPTH 7
@@ -37,33 +39,6 @@ struct count {
 	long long reg, nondir;
 };
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *t, int n)
-{
-	qsort(t, (size_t)n, sizeof(*t), cmp_double);
-	return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
-}
-
-static void die(const char *what)
-{
-	perror(what);
-	exit(2);
-}
-
 /* ---- the walkers ---- */
 
 static struct count count_osx(const char *root)
@@ -74,7 +49,7 @@ static struct count count_osx(const char *root)
 	osx_walk *w = osx_walk_open(root, NULL, &err);
 
 	if (!w)
-		die("osx_walk_open");
+		bench_die("osx_walk_open");
 	while (osx_walk_next(w, &ev) == 1) {
 		if (ev->event == OSX_WALK_FILE) {
 			c.nondir++;
@@ -124,7 +99,7 @@ static struct count count_fts(const char *root)
 	FTSENT *e;
 
 	if (!fts)
-		die("fts_open");
+		bench_die("fts_open");
 	while ((e = fts_read(fts))) {
 		switch (e->fts_info) {
 		case FTS_D:
@@ -156,7 +131,7 @@ static int bare_dir(int fd, unsigned depth, struct count *c)
 	if (depth >= sizeof(bare_bufs) / sizeof(bare_bufs[0]))
 		return -1;
 	if (!bare_bufs[depth] && !(bare_bufs[depth] = malloc(64 * 1024)))
-		die("malloc");
+		bench_die("malloc");
 	buf = bare_bufs[depth];
 	while ((n = getdents64(fd, buf, 64 * 1024)) > 0) {
 		for (ssize_t pos = 0; pos < n;) {
@@ -213,7 +188,7 @@ static int run(char *const argv[], int out)
 	int st;
 
 	if (pid < 0)
-		die("fork");
+		bench_die("fork");
 	if (pid == 0) {
 		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 
@@ -223,7 +198,7 @@ static int run(char *const argv[], int out)
 		_exit(127);
 	}
 	if (waitpid(pid, &st, 0) < 0)
-		die("waitpid");
+		bench_die("waitpid");
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
@@ -236,7 +211,7 @@ static long long run_count_lines(char *const argv[])
 	size_t n;
 
 	if (!tmp)
-		die("tmpfile");
+		bench_die("tmpfile");
 	if (run(argv, fileno(tmp)) != 0)
 		lines = -1;
 	rewind(tmp);
@@ -311,7 +286,7 @@ static int bench_root(const char *root, const char *osx_find, int have_bfs, int 
 
 			if (!on[k])
 				continue;
-			t0 = now();
+			t0 = bench_now();
 			switch (k) {
 			case W_OSX:
 				count_osx(root);
@@ -329,13 +304,13 @@ static int bench_root(const char *root, const char *osx_find, int have_bfs, int 
 				if (run(argv[k], -1) != 0)
 					fprintf(stderr, "%s failed on %s\n", wname[k], root);
 			}
-			t[k][r] = now() - t0;
+			t[k][r] = bench_now() - t0;
 		}
 	}
 	printf("  medians of %d runs (ms):", reps);
 	for (int k = 0; k < NW; k++) {
 		if (on[k]) {
-			med[k] = median(t[k], reps);
+			med[k] = bench_median(t[k], reps);
 			printf(" %s %.1f%s", wname[k], med[k] * 1e3, k < NW - 1 ? "," : "");
 		}
 	}
@@ -369,7 +344,7 @@ static void gen_file(int dirfd, const char *name)
 	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 
 	if (fd < 0)
-		die("openat");
+		bench_die("openat");
 	close(fd);
 }
 
@@ -395,7 +370,7 @@ static void gen(int dirfd, unsigned depth, long n)
 		if (rnd(25) == 0) {
 			name[0] = 'l';
 			if (symlinkat(rnd(3) ? "f0-" : "../missing", dirfd, name) < 0)
-				die("symlinkat");
+				bench_die("symlinkat");
 		} else {
 			gen_file(dirfd, name);
 		}
@@ -411,10 +386,10 @@ static void gen(int dirfd, unsigned depth, long n)
 		left -= share;
 		snprintf(name, sizeof(name), "d%ld", i);
 		if (mkdirat(dirfd, name, 0755) < 0)
-			die("mkdirat");
+			bench_die("mkdirat");
 		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0)
-			die("openat");
+			bench_die("openat");
 		gen(fd, depth + 1, share);
 		close(fd);
 	}
@@ -422,18 +397,18 @@ static void gen(int dirfd, unsigned depth, long n)
 
 static double make_tree(const char *path)
 {
-	double t0 = now();
+	double t0 = bench_now();
 	int fd;
 
 	rng = 0x9e3779b97f4a7c15u;
 	if (mkdir(path, 0755) < 0)
-		die(path);
+		bench_die(path);
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		die(path);
+		bench_die(path);
 	gen(fd, 0, GEN_ENTRIES);
 	close(fd);
-	return now() - t0;
+	return bench_now() - t0;
 }
 
 int main(int argc, char **argv)
@@ -466,7 +441,7 @@ int main(int argc, char **argv)
 
 	snprintf(base, sizeof(base), "%s/osx-bench-walk-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(base))
-		die("mkdtemp");
+		bench_die("mkdtemp");
 	snprintf(tree, sizeof(tree), "%s/tree", base);
 	snprintf(copy, sizeof(copy), "%s/copy", base);
 	printf("generated tree: %d entries, depth <= %d, made in %.1f s\n", GEN_ENTRIES,
@@ -478,11 +453,11 @@ int main(int argc, char **argv)
 	 * removal so neither pays for the other's writeback; the order
 	 * alternates, as the disk's state drifts. */
 	{
-		double t_osx[3], t_rm[3];
+		double t_osx[3], t_rm[3], m_osx, m_rm;
 		osx_error err;
 
 		if (osx_rmtree(tree, NULL, NULL, &err) < 0)
-			die("osx_rmtree");
+			bench_die("osx_rmtree");
 		for (int r = 0; r < 3; r++) {
 			char *rm_argv[] = { "rm", "-rf", copy, NULL };
 
@@ -492,23 +467,24 @@ int main(int argc, char **argv)
 				double t0;
 
 				sync();
-				t0 = now();
+				t0 = bench_now();
 				if ((k + r) % 2 == 0) {
 					if (osx_rmtree(tree, NULL, NULL, &err) < 0)
-						die("osx_rmtree");
-					t_osx[r] = now() - t0;
+						bench_die("osx_rmtree");
+					t_osx[r] = bench_now() - t0;
 				} else {
 					if (run(rm_argv, -1) != 0)
-						die("rm -rf");
-					t_rm[r] = now() - t0;
+						bench_die("rm -rf");
+					t_rm[r] = bench_now() - t0;
 				}
 			}
 		}
+		m_osx = bench_median(t_osx, 3);
+		m_rm = bench_median(t_rm, 3);
 		printf("  removal, medians of 3 runs: osx_rmtree %.0f ms, rm -rf %.0f ms, "
-		       "osx_rmtree/rm = %.2fx\n", median(t_osx, 3) * 1e3, median(t_rm, 3) * 1e3,
-		       median(t_osx, 3) / median(t_rm, 3));
+		       "osx_rmtree/rm = %.2fx\n", m_osx * 1e3, m_rm * 1e3, m_osx / m_rm);
 		if (rmdir(base) < 0)
-			die("rmdir");
+			bench_die("rmdir");
 	}
 	status |= bench_root("/usr", osx_find, have_bfs, reps) < 0;
 	return status;
