@@ -56,16 +56,17 @@ static int inject(enum osx__sys sys, const void *site)
 /* The hot calls (fd I/O, stat, directory reads) enter the kernel directly
  * where shim.h says so. */
 #ifdef OSX__KERNEL_ENTRY
-/* KCALL(libc wrapper call, syscall number, its arguments): three or four. */
-#define KCALL3(libc, nr, a, b, c) osx__kcall3((nr), (long)(a), (long)(b), (long)(c))
-#define KCALL(libc, nr, a, b, c, d) osx__kcall4((nr), (long)(a), (long)(b), (long)(c), (long)(d))
+/* KCALL(libc wrapper call, syscall number, its arguments): three or four,
+ * the first always a file descriptor (an int: the kernel reads 32 bits). */
+#define KCALL3(libc, nr, fd, b, c) osx__kcall3((nr), (fd), (long)(b), (long)(c))
+#define KCALL(libc, nr, fd, b, c, d) osx__kcall4((nr), (fd), (long)(b), (long)(c), (long)(d))
 #else
 static inline long libc_result(long r)
 {
 	return r == -1 ? -errno : r;
 }
-#define KCALL3(libc, nr, a, b, c) libc_result(libc)
-#define KCALL(libc, nr, a, b, c, d) libc_result(libc)
+#define KCALL3(libc, nr, fd, b, c) libc_result(libc)
+#define KCALL(libc, nr, fd, b, c, d) libc_result(libc)
 #endif
 
 /* An attempt of a KCALL: -errno on failure, also when faked. */

@@ -39,25 +39,25 @@
 #include <errno.h>
 #include <sys/syscall.h>
 
-static inline long osx__kcall3(long nr, long a, long b, long c)
+static inline long osx__kcall3(long nr, int fd, long b, long c)
 {
 	long ret;
 
 	__asm__ volatile("syscall"
 			 : "=a"(ret)
-			 : "0"(nr), "D"(a), "S"(b), "d"(c)
+			 : "0"(nr), "D"(fd), "S"(b), "d"(c)
 			 : "rcx", "r11", "memory");
 	return ret;
 }
 
-static inline long osx__kcall4(long nr, long a, long b, long c, long d)
+static inline long osx__kcall4(long nr, int fd, long b, long c, long d)
 {
 	register long r10 __asm__("r10") = d;
 	long ret;
 
 	__asm__ volatile("syscall"
 			 : "=a"(ret)
-			 : "0"(nr), "D"(a), "S"(b), "d"(c), "r"(r10)
+			 : "0"(nr), "D"(fd), "S"(b), "d"(c), "r"(r10)
 			 : "rcx", "r11", "memory");
 	return ret;
 }
