@@ -240,7 +240,8 @@ static int check_id(osx_walk *w, size_t i, int fd)
  * its own, down from the nearest open directory (or the root's path). */
 static int reopen_down(osx_walk *w, size_t i)
 {
-	int nofollow = (w->flags & OSX_WALK_FOLLOW) ? 0 : O_NOFOLLOW;
+	/* The root's own symlink was followed if the walk follows it. */
+	unsigned root_follow = OSX_WALK_FOLLOW | OSX_WALK_FOLLOW_ROOT;
 	int fd = -1, prev = w->dirfd;
 	size_t j = i + 1;
 
@@ -250,14 +251,11 @@ static int reopen_down(osx_walk *w, size_t i)
 		prev = w->frames[j - 1].fd;
 	for (; j <= i; j++) {
 		struct frame *f = &w->frames[j];
-
-		/* The root's own symlink was followed if the walk follows it. */
-		if (j == 0 && (w->flags & (OSX_WALK_FOLLOW | OSX_WALK_FOLLOW_ROOT)))
-			nofollow = 0;
+		int follow = (w->flags & (j == 0 ? root_follow : OSX_WALK_FOLLOW)) != 0;
 		char c = w->path[f->pathlen];
 
 		w->path[f->pathlen] = '\0';
-		fd = walk_openat(w, prev, w->path + f->nameoff, nofollow,
+		fd = walk_openat(w, prev, w->path + f->nameoff, follow ? 0 : O_NOFOLLOW,
 				 w->nframes - j + (j > 0));
 		w->path[f->pathlen] = c;
 		fd = check_id(w, j, fd);
@@ -265,7 +263,6 @@ static int reopen_down(osx_walk *w, size_t i)
 			walk_close(w, prev);
 		if (fd < 0)
 			break;
-		nofollow = (w->flags & OSX_WALK_FOLLOW) ? 0 : O_NOFOLLOW;
 		prev = fd;
 	}
 	return fd;
