@@ -5,6 +5,7 @@
 
 #include <osx/error.h>
 
+#include "fail.h"
 #include "nonprintable.h"
 
 /* Bounded text sink: counts every byte it is given, stores what fits. */
@@ -217,22 +218,39 @@ static int copy_name(char dst[OSX_ERROR_NAME_MAX], const char *name)
 	return 1;
 }
 
+static void fill(osx_error *err, int code, const char *call, const char *name,
+		 const char *name2)
+{
+	err->code = code;
+	err->call = call;
+	err->has_name = name != NULL;
+	err->has_name2 = name2 != NULL;
+	err->name_cut = name ? (unsigned char)copy_name(err->name, name) : 0;
+	err->name2_cut = name2 ? (unsigned char)copy_name(err->name2, name2) : 0;
+	if (!name)
+		err->name[0] = '\0';
+	if (!name2)
+		err->name2[0] = '\0';
+}
+
 int osx_error_set(osx_error *err, int code, const char *call,
 		  const char *name, const char *name2)
 {
-	if (err) {
-		err->code = code;
-		err->call = call;
-		err->has_name = name != NULL;
-		err->has_name2 = name2 != NULL;
-		err->name_cut = name ? (unsigned char)copy_name(err->name, name) : 0;
-		err->name2_cut = name2 ? (unsigned char)copy_name(err->name2, name2) : 0;
-		if (!name)
-			err->name[0] = '\0';
-		if (!name2)
-			err->name2[0] = '\0';
-	}
+	if (err)
+		fill(err, code, call, name, name2);
 	/* Last, so nothing above (or any cleanup before the call) can clobber it. */
 	errno = code;
 	return -1;
+}
+
+void osx__fail_fill(const osx__fail *f, osx_error *err)
+{
+	if (err)
+		fill(err, f->code, f->call, f->name, f->name2);
+}
+
+int osx__fail_report(const osx__fail *f, osx_error *err)
+{
+	osx__fail_fill(f, err);
+	return osx__fail_errno(f);
 }
