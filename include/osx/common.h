@@ -17,6 +17,19 @@
 #define OSX_NORETURN [[noreturn]]
 #endif
 
+/*
+ * OSX_NONNULL(1, 2): these pointer parameters must not be NULL.  The
+ * compiler warns a caller that passes NULL; the library still checks and
+ * answers EINVAL at run time.  The library and its tests are built with
+ * OSX_NO_NONNULL, so the compiler cannot drop those run-time checks (and
+ * tests can pass NULL on purpose).
+ */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(OSX_NO_NONNULL)
+#define OSX_NONNULL(...) __attribute__((nonnull(__VA_ARGS__)))
+#else
+#define OSX_NONNULL(...)
+#endif
+
 #ifdef __cplusplus
 #define OSX_BEGIN_DECLS extern "C" {
 #define OSX_END_DECLS }
