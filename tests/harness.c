@@ -269,6 +269,24 @@ static int default_error(enum osx__sys sys)
 	}
 }
 
+/* The error of a failed run names the call that failed: the injected one;
+ * in the round where the cleanup calls fail too, possibly one of those
+ * (when the operation meets one before the injected call); or what the
+ * sweep's own call_ok() accepts. */
+static int call_named(const struct osx_sweep *sw, const struct osx_sweep_run *r, int round)
+{
+	int c;
+
+	if (!r->err.call)
+		return 0;
+	if (strcmp(r->err.call, osx__sys_name(r->sys)) == 0)
+		return 1;
+	for (c = 0; round && c < OSX__SYS_COUNT; c++)
+		if (sw->cleanup[c] && strcmp(r->err.call, osx__sys_name((enum osx__sys)c)) == 0)
+			return 1;
+	return sw->call_ok && sw->call_ok(sw->ctx, r);
+}
+
 unsigned long osx_sweep_run(const struct osx_sweep *sw)
 {
 	unsigned long counts[OSX__SYS_COUNT], n, runs = 0;
@@ -332,6 +350,8 @@ unsigned long osx_sweep_run(const struct osx_sweep *sw)
 					if (!sw->any_error && r.err.code != r.injected)
 						fail_msg("%s: reported errno %d (%s)", where, r.err.code,
 							 r.err.call);
+					if (!call_named(sw, &r, round))
+						fail_msg("%s: the error names \"%s\"", where, r.err.call);
 				}
 				if (sw->check)
 					sw->check(sw->ctx, &r);

@@ -52,8 +52,9 @@ void osx_assert_no_children(const char *where);
  * succeed), which counts every shim call it makes; then once for each of
  * those calls with exactly that call failing.  After each failing run the
  * sweep asserts:
- *   - a -1 (negative) result comes with err.code == errno, err.call set,
- *     and (unless any_error) err.code == the injected errno;
+ *   - a -1 (negative) result comes with err.code == errno, err.call naming
+ *     the injected call (see call_ok), and (unless any_error) err.code ==
+ *     the injected errno;
  *   - no fd leaked and no child left behind;
  * and then calls check() for what the operation itself promises (the
  * target unchanged, no temp file left, partial progress reported...).
@@ -82,6 +83,11 @@ struct osx_sweep {
 	int error;
 	/* Accept any errno in the result (the operation maps errors). */
 	int any_error;
+	/* A failed run's err.call must name the injected call (checked on
+	 * every run, with errno == err.code).  Where the operation reports a
+	 * different step on purpose, call_ok() says whether run->err.call is
+	 * right for run->sys (may be NULL: no exception). */
+	int (*call_ok)(void *ctx, const struct osx_sweep_run *run);
 	/* Calls not to fail, e.g. .skip = {[OSX__SYS_close] = 1}. */
 	unsigned char skip[OSX__SYS_COUNT];
 	/* Cleanup calls, e.g. .cleanup = {[OSX__SYS_close] = 1}: a second
