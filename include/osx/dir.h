@@ -8,6 +8,7 @@
 
 #include <osx/common.h>
 #include <osx/error.h>
+#include <osx/fs.h>
 
 OSX_BEGIN_DECLS
 
@@ -25,7 +26,7 @@ typedef struct osx_dirent {
 	const char *dir_;
 	size_t dirlen_;
 	unsigned char have_lstat_, have_stat_;
-	struct stat lstat_, stat_;
+	osx_stat_result lstat_, stat_;
 } osx_dirent;
 
 /* Open a directory for listing.  path NULL means ".". */
@@ -37,13 +38,18 @@ OSX_API osx_scandir *osx_scandir_fdopen(int fd, osx_error *err);
 /* 1: *out is the next entry ("." and ".." skipped); 0: end; -1: error. */
 OSX_API int osx_scandir_next(osx_scandir *sd, osx_dirent **out, osx_error *err);
 OSX_API void osx_scandir_close(osx_scandir *sd);
-/* The stat of the entry (fstatat relative to the directory fd), fetched
- * once and cached; follow chooses stat or lstat semantics. */
 /* The entry's path (DirEntry.path): the directory as given, "/", the
  * name.  Written to buf as snprintf does (NUL-terminated when size > 0);
  * returns the full length, so a result >= size means buf was too small. */
 OSX_API size_t osx_dirent_path(const osx_dirent *e, char *buf, size_t size);
-OSX_API int osx_dirent_stat(osx_dirent *e, int follow, struct stat *st, osx_error *err);
+/*
+ * DirEntry.stat(follow_symlinks=): the stat of the entry (osx_fstatat
+ * relative to the directory fd), fetched once and cached; follow chooses
+ * stat or lstat semantics.  Errors name the entry's path (DirEntry.path),
+ * as Python does.
+ * Safety: MT-Unsafe (fills the entry's cache), AS-Safe, blocks (on the filesystem).
+ */
+OSX_API int osx_dirent_stat(osx_dirent *e, int follow, osx_stat_result *st, osx_error *err);
 /* 1 or 0, no syscall when d_type is known (and not a followed symlink);
  * 0 when the entry vanished; -1 on another error. */
 OSX_API int osx_dirent_is_dir(osx_dirent *e, int follow, osx_error *err);

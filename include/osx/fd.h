@@ -10,6 +10,7 @@
 
 #include <osx/common.h>
 #include <osx/error.h>
+#include <osx/fs.h>
 
 OSX_BEGIN_DECLS
 
@@ -43,7 +44,13 @@ OSX_API ssize_t osx_writev(int fd, const struct iovec *iov, int iovcnt, osx_erro
 /* os.lseek: whence is SEEK_SET, SEEK_CUR, SEEK_END, SEEK_DATA or SEEK_HOLE
  * (anything else is EINVAL).  Returns the new offset or -1. */
 OSX_API off_t osx_lseek(int fd, off_t off, int whence, osx_error *err);
-OSX_API int osx_fstat(int fd, struct stat *st, osx_error *err);
+/*
+ * os.fstat: the stat of the file open as fd (statx with AT_EMPTY_PATH,
+ * birth time included where the filesystem has one; fstat where the
+ * kernel lacks statx).
+ * Safety: MT-Safe, AS-Safe, blocks (on the filesystem).
+ */
+OSX_API int osx_fstat(int fd, osx_stat_result *st, osx_error *err);
 OSX_API int osx_fsync(int fd, osx_error *err);
 OSX_API int osx_fdatasync(int fd, osx_error *err);
 OSX_API int osx_ftruncate(int fd, off_t len, osx_error *err);
