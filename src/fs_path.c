@@ -29,20 +29,25 @@ struct rp {
 	int dir_fd, strict;
 	struct seen seen;
 	osx__fail *f;
-	char *name; /* the failing name, owned (the strings it came from are freed) */
+	char *name; /* the failing name, owned until the report */
+	char proc[32]; /* "/proc/self/fd/N" of dir_fd, also for the report */
 };
 
 static int fail(struct rp *rp, int code, const char *call, const char *name)
 {
-	if (!osx__failed(rp->f) && name) {
-		size_t n = strlen(name) + 1;
+	return osx__fail_set(rp->f, code, call, name, NULL);
+}
 
-		rp->name = osx__malloc(n);
-		if (!rp->name)
-			return osx__fail_set(rp->f, ENOMEM, "malloc", NULL, NULL);
-		memcpy(rp->name, name, n);
+/* A failure naming the path resolved so far: the string is kept (taken
+ * from s) until the report. */
+static int fail_at(struct rp *rp, int code, const char *call, struct str *s)
+{
+	if (!osx__failed(rp->f)) {
+		rp->name = s->p;
+		s->p = NULL;
+		s->len = s->cap = 0;
 	}
-	return osx__fail_set(rp->f, code, call, rp->name, NULL);
+	return fail(rp, code, call, rp->name);
 }
 
 static int put(struct rp *rp, struct str *s, const char *p, size_t n)
@@ -192,7 +197,7 @@ static int joinreal(struct rp *rp, struct str *path, const char *rest, size_t n)
 		}
 		if (osx__statat(rp->dir_fd, newpath.p, AT_SYMLINK_NOFOLLOW, &st, &sf, NULL) < 0) {
 			if (rp->strict) {
-				ret = fail(rp, sf.code, sf.call, newpath.p);
+				ret = fail_at(rp, sf.code, sf.call, &newpath);
 				break;
 			}
 			st.mode = 0;
@@ -211,9 +216,9 @@ static int joinreal(struct rp *rp, struct str *path, const char *rest, size_t n)
 			if (rp->strict) {
 				sf.code = 0;
 				if (osx__statat(rp->dir_fd, newpath.p, 0, &st, &sf, NULL) < 0)
-					ret = fail(rp, sf.code, sf.call, newpath.p);
+					ret = fail_at(rp, sf.code, sf.call, &newpath);
 				else
-					ret = fail(rp, ELOOP, "statx", newpath.p);
+					ret = fail_at(rp, ELOOP, "statx", &newpath);
 				break;
 			}
 			ret = set(rp, path, newpath.p, newpath.len) < 0 ||
@@ -227,7 +232,7 @@ static int joinreal(struct rp *rp, struct str *path, const char *rest, size_t n)
 		}
 		target = osx_readlink_alloc(rp->dir_fd, newpath.p, &len, &e);
 		if (!target) {
-			ret = fail(rp, e.code, e.call, newpath.p);
+			ret = fail_at(rp, e.code, e.call, &newpath);
 			break;
 		}
 		ret = joinreal(rp, path, target, len);
@@ -290,7 +295,7 @@ static char *normpath(struct rp *rp, const char *p)
 static char *base_dir(struct rp *rp)
 {
 	osx_error e;
-	char proc[32], *dir;
+	char *dir;
 
 	if (rp->dir_fd == OSX_AT_CWD) {
 		dir = osx_getcwd_alloc(&e);
@@ -298,17 +303,17 @@ static char *base_dir(struct rp *rp)
 			fail(rp, e.code, e.call, NULL);
 		return dir;
 	}
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", rp->dir_fd);
-	dir = osx_readlink_alloc(OSX_AT_CWD, proc, NULL, &e);
+	snprintf(rp->proc, sizeof(rp->proc), "/proc/self/fd/%d", rp->dir_fd);
+	dir = osx_readlink_alloc(OSX_AT_CWD, rp->proc, NULL, &e);
 	if (!dir)
-		fail(rp, e.code, e.call, proc);
+		fail(rp, e.code, e.call, rp->proc);
 	return dir;
 }
 
 char *osx_realpath(int dir_fd, const char *path, int strict, osx_error *err)
 {
 	osx__fail f = OSX__FAIL_INIT;
-	struct rp rp = { dir_fd, strict, { NULL, NULL, 0, 0 }, &f, NULL };
+	struct rp rp = { dir_fd, strict, { NULL, NULL, 0, 0 }, &f, NULL, "" };
 	struct str p = { NULL, 0, 0 }, abs = { NULL, 0, 0 };
 	char *out = NULL, *base = NULL;
 	size_t i;
