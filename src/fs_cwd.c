@@ -13,6 +13,9 @@
 #include "fs_internal.h"
 #include "shim.h"
 
+/* The directory reads of the walk up. */
+#define DIRBUF ((size_t)OSX__DIRBUF_SIZE)
+
 /* The getcwd system call answers for paths up to a page. */
 #define KERNEL_CWD_MAX 4096
 
@@ -83,7 +86,7 @@ static int find_name(int pfd, const osx_stat_result *child, char *buf, char **s,
 			if (off < 0)
 				return osx__fail_set(f, off, "lseek", NULL, NULL);
 		}
-		while ((n = osx__sys_getdents64(pfd, buf, OSX__DIRBUF_SIZE)) > 0) {
+		while ((n = osx__sys_getdents64(pfd, buf, DIRBUF)) > 0) {
 			ssize_t pos;
 
 			for (pos = 0; pos < n;) {
@@ -116,7 +119,7 @@ static char *walk_up(osx__fail *f)
 	char *s = osx__malloc(cap), *buf;
 	int fd = -1, pfd;
 
-	buf = osx__malloc(OSX__DIRBUF_SIZE);
+	buf = osx__malloc(DIRBUF);
 	if (!s || !buf) {
 		osx__fail_set(f, ENOMEM, "malloc", NULL, NULL);
 		goto out;
