@@ -434,10 +434,12 @@ static void python_cases(void **state)
 
 /* ---- beyond the table ---- */
 
-/* Several threads making the same tree at once: each succeeds (the
- * parents one of them made first are no error, exist_ok covers the leaf). */
+/* Several threads making the same tree at once. */
+#define RACERS 6
+
 struct race {
 	const char *path;
+	int exist_ok;
 	pthread_barrier_t *go;
 	int rc, code;
 };
@@ -448,97 +450,67 @@ static void *race_makedirs(void *arg)
 	osx_error err;
 
 	pthread_barrier_wait(r->go);
-	r->rc = osx_makedirs(OSX_AT_CWD, r->path, 0755, 1, &err);
+	r->rc = osx_makedirs(OSX_AT_CWD, r->path, 0755, r->exist_ok, &err);
 	r->code = r->rc < 0 ? err.code : 0;
 	return NULL;
 }
 
+/* RACERS threads released together on one path; results in r. */
+static void race(const char *path, int exist_ok, struct race r[RACERS])
+{
+	pthread_t t[RACERS];
+	pthread_barrier_t go;
+	int i;
+
+	assert_int_equal(pthread_barrier_init(&go, NULL, RACERS), 0);
+	for (i = 0; i < RACERS; i++) {
+		r[i] = (struct race){ path, exist_ok, &go, -2, 0 };
+		assert_int_equal(pthread_create(&t[i], NULL, race_makedirs, &r[i]), 0);
+	}
+	for (i = 0; i < RACERS; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	pthread_barrier_destroy(&go);
+}
+
+/* With exist_ok every thread succeeds: the parents another made first are
+ * no error, and neither is the leaf. */
 static void makedirs_races(void **state)
 {
-	enum { THREADS = 6, ROUNDS = 20 };
 	char path[PATH_MAX];
-	pthread_t t[THREADS];
-	struct race r[THREADS];
-	pthread_barrier_t go;
+	struct race r[RACERS];
 	int round, i;
 
 	(void)state;
-	for (round = 0; round < ROUNDS; round++) {
+	for (round = 0; round < 20; round++) {
 		fmt(path, sizeof(path), "%s/r%d/a/b/c/d/e/f/g/h", osx_test_tmpdir(), round);
-		assert_int_equal(pthread_barrier_init(&go, NULL, THREADS), 0);
-		for (i = 0; i < THREADS; i++) {
-			r[i].path = path;
-			r[i].go = &go;
-			assert_int_equal(pthread_create(&t[i], NULL, race_makedirs, &r[i]), 0);
-		}
-		for (i = 0; i < THREADS; i++) {
-			assert_int_equal(pthread_join(t[i], NULL), 0);
+		race(path, 1, r);
+		for (i = 0; i < RACERS; i++)
 			if (r[i].rc != 0)
 				fail_msg("round %d thread %d: errno %d", round, i, r[i].code);
-		}
-		pthread_barrier_destroy(&go);
 		assert_int_equal(osx_isdir(OSX_AT_CWD, path, NULL), 1);
 	}
-	/* Without exist_ok exactly one wins the leaf, the others get EEXIST. */
-	{
-		int won = 0;
-
-		fmt(path, sizeof(path), "%s/x/y/z", osx_test_tmpdir());
-		assert_int_equal(pthread_barrier_init(&go, NULL, THREADS), 0);
-		for (i = 0; i < THREADS; i++) {
-			r[i].path = path;
-			r[i].go = &go;
-			assert_int_equal(pthread_create(&t[i], NULL, race_makedirs, &r[i]), 0);
-		}
-		for (i = 0; i < THREADS; i++)
-			assert_int_equal(pthread_join(t[i], NULL), 0);
-		pthread_barrier_destroy(&go);
-		for (i = 0; i < THREADS; i++)
-			won += r[i].rc == 0;
-		assert_int_equal(won, THREADS);
-	}
 }
 
-static void *race_makedirs_strict(void *arg)
-{
-	struct race *r = arg;
-	osx_error err;
-
-	pthread_barrier_wait(r->go);
-	r->rc = osx_makedirs(OSX_AT_CWD, r->path, 0755, 0, &err);
-	r->code = r->rc < 0 ? err.code : 0;
-	return NULL;
-}
-
+/* Without exist_ok the parents made by another thread are still fine; the
+ * leaf is made once and is EEXIST for everyone else, as in Python. */
 static void makedirs_race_without_exist_ok(void **state)
 {
-	enum { THREADS = 4 };
 	char path[PATH_MAX];
-	pthread_t t[THREADS];
-	struct race r[THREADS];
-	pthread_barrier_t go;
-	int i, won = 0;
+	struct race r[RACERS];
+	int round, i, won;
 
 	(void)state;
-	fmt(path, sizeof(path), "%s/p/q/r/s", osx_test_tmpdir());
-	assert_int_equal(pthread_barrier_init(&go, NULL, THREADS), 0);
-	for (i = 0; i < THREADS; i++) {
-		r[i].path = path;
-		r[i].go = &go;
-		assert_int_equal(pthread_create(&t[i], NULL, race_makedirs_strict, &r[i]), 0);
+	for (round = 0; round < 10; round++) {
+		fmt(path, sizeof(path), "%s/s%d/q/r/s", osx_test_tmpdir(), round);
+		race(path, 0, r);
+		for (i = won = 0; i < RACERS; i++) {
+			if (r[i].rc == 0)
+				won++;
+			else
+				assert_int_equal(r[i].code, EEXIST);
+		}
+		assert_int_equal(won, 1);
 	}
-	for (i = 0; i < THREADS; i++)
-		assert_int_equal(pthread_join(t[i], NULL), 0);
-	pthread_barrier_destroy(&go);
-	/* The parents made by another thread are fine; the leaf is made once
-	 * and is EEXIST for everyone else, as in Python. */
-	for (i = 0; i < THREADS; i++) {
-		if (r[i].rc == 0)
-			won++;
-		else
-			assert_int_equal(r[i].code, EEXIST);
-	}
-	assert_int_equal(won, 1);
 }
 
 /* Two threads, each with its own working directory: chdir concurrently,
