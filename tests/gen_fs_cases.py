@@ -200,7 +200,8 @@ for p in ["missing", "file/x", ""]:
 for p in ["file", "dir/../file", "link_file", "chain", "up/file", "link_dir/../file",
           "dir/uplink/..", "dir/uplink/../../dir", "dangling", "dangling/x", "loop_self",
           "loop_a/x", "missing/../file", "file/..", "abs_link/inner", "/", "//", ".", "..",
-          "link_dir/", "./dir/./sub/", "odd\udcff\n name"]:
+          "link_dir/", "./dir/./sub/", "odd\udcff\n name", "loop_a//x", "loop_self/../file",
+          "link_dir/../..", "up/up/file", ""]:
     for strict in (0, 1):
         case("realpath", p, args=(strict,))
 
