@@ -28,31 +28,65 @@ typedef struct osx_dirent {
 	struct stat lstat_, stat_;
 } osx_dirent;
 
-/* Open a directory for listing.  path NULL means ".". */
+/* Open a directory for listing, os.scandir(path).  path NULL means ".".
+ * Returns the listing (osx_scandir_close() it) or NULL.
+ * Safety: MT-Safe, AS-Unsafe, blocks (on filesystem I/O).
+ */
 OSX_API osx_scandir *osx_scandir_open(const char *path, osx_error *err);
-/* List the directory open as fd (Python's os.scandir(fd)): the caller's fd
+/* List the directory open as fd, Python's os.scandir(fd).  The caller's fd
  * stays open and its own; the listing starts from the beginning (the two
- * share the file offset).  Entry paths are the bare names. */
+ * share the file offset).  Entry paths are the bare names.  Returns the
+ * listing or NULL.
+ * Safety: MT-Safe, AS-Unsafe, blocks (on filesystem I/O).
+ */
 OSX_API osx_scandir *osx_scandir_fdopen(int fd, osx_error *err);
-/* 1: *out is the next entry ("." and ".." skipped); 0: end; -1: error. */
+/* The next entry of the listing.  Returns 1 with *out the entry ("." and
+ * ".." skipped), 0 at the end, -1 on error.
+ * Safety: MT-Unsafe (race:sd), AS-Safe, blocks (on filesystem I/O).
+ */
 OSX_API int osx_scandir_next(osx_scandir *sd, osx_dirent **out, osx_error *err);
+/* Close the listing and free it; its entries become invalid.  NULL is
+ * allowed.
+ * Safety: MT-Unsafe (race:sd), AS-Unsafe, non-blocking.
+ */
 OSX_API void osx_scandir_close(osx_scandir *sd);
-/* The stat of the entry (fstatat relative to the directory fd), fetched
- * once and cached; follow chooses stat or lstat semantics. */
-/* The entry's path (DirEntry.path): the directory as given, "/", the
+/* The entry's path, DirEntry.path.  The directory as given, "/", the
  * name.  Written to buf as snprintf does (NUL-terminated when size > 0);
- * returns the full length, so a result >= size means buf was too small. */
+ * returns the full length, so a result >= size means buf was too small.
+ * Safety: MT-Safe, AS-Safe, non-blocking.
+ */
 OSX_API size_t osx_dirent_path(const osx_dirent *e, char *buf, size_t size);
+/* The stat of the entry, DirEntry.stat().  fstatat relative to the
+ * directory fd, fetched once and cached; follow chooses stat or lstat
+ * semantics.  Returns 0 or -1.
+ * Safety: MT-Unsafe (race:e), AS-Safe, blocks (on filesystem I/O).
+ */
 OSX_API int osx_dirent_stat(osx_dirent *e, int follow, struct stat *st, osx_error *err);
-/* 1 or 0, no syscall when d_type is known (and not a followed symlink);
- * 0 when the entry vanished; -1 on another error. */
+/* Whether the entry is a directory, DirEntry.is_dir().  With follow a
+ * symlink to one counts.  1 or 0, no syscall when d_type is known (and not a
+ * followed symlink); 0 when the entry vanished; -1 on another error.
+ * Safety: MT-Unsafe (race:e), AS-Safe, blocks (on filesystem I/O).
+ */
 OSX_API int osx_dirent_is_dir(osx_dirent *e, int follow, osx_error *err);
+/* Whether the entry is a regular file, DirEntry.is_file().  With follow
+ * a symlink to one counts.  1 or 0, no syscall when d_type is known (and not a
+ * followed symlink); 0 when the entry vanished; -1 on another error.
+ * Safety: MT-Unsafe (race:e), AS-Safe, blocks (on filesystem I/O).
+ */
 OSX_API int osx_dirent_is_file(osx_dirent *e, int follow, osx_error *err);
+/* Whether the entry is a symbolic link, DirEntry.is_symlink().  1 or 0,
+ * no syscall when d_type is known; 0 when the entry vanished; -1 on
+ * another error.
+ * Safety: MT-Unsafe (race:e), AS-Safe, blocks (on filesystem I/O).
+ */
 OSX_API int osx_dirent_is_symlink(osx_dirent *e, osx_error *err);
 
-/* The names in path (NULL: "."), "." and ".." left out, in directory
- * order, as a NULL-terminated array in ONE allocation: free(names) frees
- * all.  *count (may be NULL) gets the number of names. */
+/* The names in path, os.listdir (path NULL: ".").  "." and ".." are left
+ * out, the rest is in directory order, as a NULL-terminated array in ONE
+ * allocation: free(names) frees all.  *count (may be NULL) gets the number
+ * of names.  Returns NULL on failure.
+ * Safety: MT-Safe, AS-Unsafe, blocks (on filesystem I/O).
+ */
 OSX_API char **osx_listdir(const char *path, size_t *count, osx_error *err);
 
 /* ---- Walking a tree: fts, Python's os.walk and os.fwalk ---- */
@@ -101,18 +135,35 @@ typedef struct osx_walk_entry {
 	osx_error error;
 } osx_walk_entry;
 
-/* Start a walk of root (relative to dirfd for osx_fwalk_open; AT_FDCWD
- * for osx_walk_open).  opt may be NULL.  Fails only on bad arguments or
- * ENOMEM: a root that cannot be opened is the first event (an error). */
+/* Start a walk of the tree at root, os.walk.  root is relative to the
+ * current directory.  opt may be NULL.  Fails only on bad arguments or ENOMEM: a
+ * root that cannot be opened is the first event (an error).  Returns the
+ * walk (osx_walk_close() it) or NULL.
+ * Safety: MT-Safe, AS-Unsafe, non-blocking.
+ */
 OSX_API osx_walk *osx_walk_open(const char *root, const osx_walk_options *opt,
 				osx_error *err);
+/* Start a walk of the tree at root relative to dirfd, os.fwalk.  AT_FDCWD
+ * is allowed; dirfd stays the caller's and must stay open during the walk.
+ * Otherwise as osx_walk_open.
+ * Safety: MT-Safe, AS-Unsafe, non-blocking.
+ */
 OSX_API osx_walk *osx_fwalk_open(int dirfd, const char *root,
 				 const osx_walk_options *opt, osx_error *err);
-/* 1: *out is the next event; 0: the walk is over.  Errors are events. */
+/* The next event of the walk.  Returns 1 with *out the event, 0 when the
+ * walk is over.  Errors are events.
+ * Safety: MT-Unsafe (race:w), AS-Unsafe, blocks (on filesystem I/O).
+ */
 OSX_API int osx_walk_next(osx_walk *w, osx_walk_entry **out);
-/* Right after an OSX_WALK_DIR event: skip that directory's entries and
- * its DIR_POST.  Ignored at any other time. */
+/* Skip the directory of the last OSX_WALK_DIR event.  Called right after
+ * that event, it skips the directory's entries and its DIR_POST.
+ * Ignored at any other time.
+ * Safety: MT-Unsafe (race:w), AS-Safe, non-blocking.
+ */
 OSX_API void osx_walk_prune(osx_walk *w);
+/* End the walk: close its fds and free it.  NULL is allowed.
+ * Safety: MT-Unsafe (race:w), AS-Unsafe, non-blocking.
+ */
 OSX_API void osx_walk_close(osx_walk *w);
 
 /* ---- Removing a tree: shutil.rmtree ---- */
@@ -120,14 +171,20 @@ OSX_API void osx_walk_close(osx_walk *w);
 /* Called for each failure; the removal goes on. */
 typedef void osx_rmtree_onerror(const osx_error *e, void *arg);
 
-/* Remove path and everything below it without following any symlink
- * (a symlink is removed, never entered; a root that is not a directory,
- * symlink included, fails with ENOTDIR).  Entries that vanish meanwhile
- * are not errors.  onerror NULL: stop at the first error.  Otherwise
- * report each failure and go on.  0 when everything is gone; else -1
- * and err holds the first failure. */
+/* Remove path and everything below it, shutil.rmtree.  No symlink is
+ * followed (a symlink is removed, never entered; a root that is not a
+ * directory, symlink included, fails with ENOTDIR).  Entries that vanish
+ * meanwhile are not errors.  onerror NULL: stop at the first error.
+ * Otherwise report each failure and go on.  0 when everything is gone;
+ * else -1 and err holds the first failure.
+ * Safety: MT-Safe, AS-Unsafe, blocks (on filesystem I/O).
+ */
 OSX_API int osx_rmtree(const char *path, osx_rmtree_onerror *onerror, void *arg,
 		       osx_error *err);
+/* Remove path relative to dirfd and everything below it, as osx_rmtree.
+ * AT_FDCWD is allowed.  0 when everything is gone; else -1.
+ * Safety: MT-Safe, AS-Unsafe, blocks (on filesystem I/O).
+ */
 OSX_API int osx_rmtree_at(int dirfd, const char *path, osx_rmtree_onerror *onerror,
 			  void *arg, osx_error *err);
 
