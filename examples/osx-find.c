@@ -49,7 +49,7 @@ static void report(const osx_error *err)
 	fprintf(stderr, "osx-find: %s\n", msg);
 }
 
-static void usage(void)
+static OSX_NORETURN void usage(void)
 {
 	tool_usage_error(&tool, NULL);
 }

@@ -19,24 +19,6 @@
 
 #ifndef OSX_TOOL_VERSION
 #define OSX_TOOL_VERSION "unknown"
-/* For env-like tools (osx-env, osx-run), env(1)'s and timeout(1)'s exit
- * status when the command could not be started: 127 when it was not
- * found, 126 when it was found but could not be run, 125 when what failed
- * was not the exec (a chdir, the tool's own work). */
-static inline int tool_spawn_status(const osx_error *err)
-{
-	if (!err->call || strcmp(err->call, "execve") != 0)
-		return 125;
-	return err->code == ENOENT ? 127 : 126;
-}
-
-/* The exit status that passes a child's on: its exit code, or 128 + N
- * when it was killed by signal N (what a shell reports). */
-static inline int tool_child_status(const osx_wait_status *st)
-{
-	return st->signaled ? 128 + st->signal : st->code;
-}
-
 #endif
 
 /* getopt_long values of the shared options, out of the range of chars. */
@@ -50,14 +32,14 @@ struct tool {
 	int usage_status;  /* exit status for a bad command line */
 };
 
-static inline void tool_exit_ok(void)
+static inline OSX_NORETURN void tool_exit_ok(void)
 {
 	exit(fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1);
 }
 
 /* A bad command line: what is wrong (msg may be NULL when getopt has said
  * it already), the hint, and the usage status. */
-static inline void tool_usage_error(const struct tool *t, const char *msg)
+static inline OSX_NORETURN void tool_usage_error(const struct tool *t, const char *msg)
 {
 	if (msg)
 		fprintf(stderr, "%s: %s\n", t->name, msg);
@@ -67,21 +49,18 @@ static inline void tool_usage_error(const struct tool *t, const char *msg)
 
 /* Handle a getopt_long result the tool has no case of its own for:
  * --help, --version, and '?' (an unknown option or a missing argument,
- * which getopt has reported). */
-static inline void tool_option(const struct tool *t, int c)
+ * which getopt has reported).  Exits in every case. */
+static inline OSX_NORETURN void tool_option(const struct tool *t, int c)
 {
 	switch (c) {
 	case TOOL_HELP:
 		fputs(t->usage, stdout);
 		tool_exit_ok();
-		break;
 	case TOOL_VERSION:
 		printf("%s (libosx) %s\n", t->name, OSX_TOOL_VERSION);
 		tool_exit_ok();
-		break;
-	default:
-		tool_usage_error(t, NULL);
 	}
+	tool_usage_error(t, NULL);
 }
 
 /* For env-like tools (osx-env, osx-run), env(1)'s and timeout(1)'s exit
