@@ -43,6 +43,19 @@ enum osx__sys {
 /* A cap under which a call transfers 0 bytes (osx__fault_cap). */
 #define OSX__FAULT_STALL ((size_t)-1)
 
+/*
+ * Work counter: loops whose cost must stay linear in their input (a scan
+ * that untrusted input could make quadratic) add the bytes they examine,
+ * so a test can bound the growth by counting, not timing.  Nothing in the
+ * installed library.
+ */
+#ifdef OSX_FAULT_INJECTION
+extern unsigned long osx__work;
+#define OSX__WORK(n) ((void)(osx__work += (unsigned long)(n)))
+#else
+#define OSX__WORK(n) ((void)0)
+#endif
+
 #ifdef OSX_FAULT_INJECTION
 
 /* The hook the shim calls before each attempt: counts it, and returns 0
