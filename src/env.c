@@ -77,24 +77,28 @@ static int check_name(const char *name, osx_error *err)
  */
 static const char *environ_lookup(const char *name, size_t len, size_t *vlen)
 {
-	const unsigned char c0 = (unsigned char)name[0];
+	const unsigned char *want = (const unsigned char *)name;
+	const unsigned char c0 = want[0];
 	/* The byte after the first: the name's second, or the '=' that ends
-	 * a one-byte name.  Most entries differ in these two bytes, so the
-	 * loop rejects them without a call; neither read passes an entry's
-	 * end, since a mismatch at [0] stops before [1]. */
-	const unsigned char c1 = len > 1 ? (unsigned char)name[1] : '=';
+	 * a one-byte name.  Most entries differ in these two bytes and are
+	 * passed over without a call. */
+	const unsigned char c1 = len > 1 ? want[1] : '=';
 	char **p;
 
 	if (!environ)
 		return NULL;
 	for (p = environ; *p; p++) {
 		const unsigned char *s = (const unsigned char *)*p;
+		size_t i = 2;
 
+		/* No read passes the entry's end: a mismatch at [0] stops before
+		 * [1], and the name holds no NUL, so the entry's own NUL ends the
+		 * comparison below. */
 		if (s[0] != c0 || s[1] != c1)
 			continue;
-		/* strncmp, not memcmp: it stops at the entry's end. */
-		if (len > 1 && (strncmp((const char *)s + 2, name + 2, len - 2) != 0 ||
-				s[len] != '='))
+		while (i < len && s[i] == want[i])
+			i++;
+		if (len > 1 && (i < len || s[len] != '='))
 			continue;
 		*vlen = strlen(*p + len + 1);
 		return *p + len + 1;

@@ -481,6 +481,71 @@ static void env_hash_keyed(void **state)
 	osx_env_free(e);
 }
 
+/* The key of another run of this program (a fresh process: the key is made
+ * once per process), with getrandom refused there when `refuse`. */
+static uint64_t child_hash(int refuse)
+{
+	static char self[4096];
+	char *argv[] = { self, refuse ? "--env-hash-refused" : "--env-hash", NULL };
+	unsigned long long h = 0;
+	int p[2], status;
+	ssize_t n;
+	FILE *f;
+	pid_t pid;
+
+	/* The program's own path, not /proc/self/exe: under valgrind that
+	 * would be valgrind. */
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	assert_true(n > 0);
+	self[n] = '\0';
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(p[1], 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(p[1]);
+	f = fdopen(p[0], "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%llx", &h), 1);
+	fclose(f);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	return h;
+}
+
+/* What child_hash() runs: the hash of one name, after a table round trip. */
+static int env_hash_child(int refuse)
+{
+	osx_error err;
+	osx_env *e;
+
+	if (refuse)
+		osx__fault_fail(OSX__SYS_getrandom, 1, 1, ENOSYS);
+	e = osx_env_new(&err);
+	if (!e || osx_env_set(e, "PATH", "/bin", &err) < 0 ||
+	    strcmp(osx_env_get(e, "PATH"), "/bin") != 0)
+		return 1;
+	if (refuse && osx__fault_count(OSX__SYS_getrandom) != 1)
+		return 2;
+	printf("%llx\n", (unsigned long long)osx__env_hash("PATH", 4));
+	osx_env_free(e);
+	return 0;
+}
+
+/* Each process has a key of its own, also where getrandom is refused. */
+static void env_hash_per_process(void **state)
+{
+	uint64_t self = osx__env_hash("PATH", 4), a = child_hash(0), b = child_hash(1);
+
+	(void)state;
+	assert_true(self != a);
+	assert_true(self != b);
+	assert_true(a != b);
+}
+
 /*
  * Runs of "${" without a '}': the work grows linearly with the input
  * (CPython's test_expandvars_large, gh-136065: quadratic there once).
@@ -1052,8 +1117,12 @@ static void expand_sweeps(void **state)
 	free(c.before);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc == 2 && strcmp(argv[1], "--env-hash") == 0)
+		return env_hash_child(0);
+	if (argc == 2 && strcmp(argv[1], "--env-hash-refused") == 0)
+		return env_hash_child(1);
 	const struct CMUnitTest tests[] = {
 		OSX_TEST(process_name_validation),
 		OSX_TEST(process_set_get_unset),
@@ -1073,6 +1142,7 @@ int main(void)
 		OSX_TEST(env_holes),
 		OSX_TEST(env_null_arguments),
 		OSX_TEST(env_hash_keyed),
+		OSX_TEST(env_hash_per_process),
 		OSX_TEST(env_null_handles),
 		OSX_TEST(expandvars_linear),
 		OSX_TEST(obj_sweeps),
