@@ -482,6 +482,11 @@ int osx__sys_sigprocmask(int how, const sigset_t *set, sigset_t *old)
 	return -e;
 }
 
+void osx__sys_sigmask_restore(const sigset_t *old)
+{
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
 int osx__sys_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	int r = TRY(sigaction, sigaction(sig, act, old));

@@ -167,6 +167,9 @@ pid_t osx__sys_setsid(void);
 int osx__sys_setpgid(pid_t pid, pid_t pgid);
 int osx__sys_sigprocmask(int how, const sigset_t *set, sigset_t *old);
 int osx__sys_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+/* Put back a mask sigprocmask saved: SIG_SETMASK with a valid set cannot
+ * fail, so this is not an injection point and returns nothing. */
+void osx__sys_sigmask_restore(const sigset_t *old);
 /* glibc clone(): fn runs in the child on stack_top; *pidfd filled with CLONE_PIDFD. */
 int osx__sys_clone(int (*fn)(void *), void *stack_top, int flags, void *arg, int *pidfd);
 int osx__sys_sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *timeout);

@@ -20,7 +20,9 @@ typedef struct {
 	int core_dumped;
 	int stopped;     /* stopped (WUNTRACED): signal holds the stop signal */
 	int continued;   /* resumed by SIGCONT (WCONTINUED) */
-	int returncode;  /* Python's: code, or -signal when killed */
+	/* Python's: code, or -signal when killed; 0 for a stopped or continued
+	 * child, which has not ended (not a success: check exited). */
+	int returncode;
 } osx_wait_status;
 
 /* Decode a raw wait(2) status. */
