@@ -94,12 +94,18 @@ struct flag {
 };
 
 /* One refusable thing: a call (flag.name NULL) or a flag of a call, and
- * the kernel that brought it (major * 100 + minor). */
+ * the kernel that brought it (major * 100 + minor).  libc_enosys: the C
+ * library uses the call itself and falls back only on ENOSYS (glibc 2.34's
+ * pthread_create and posix_spawn on clone3, 2.33's faccessat on
+ * faccessat2), so a runtime answering EPERM breaks every program, and
+ * runtimes answer ENOSYS for these since (Docker 20.10.10, runc 1.0.3):
+ * the EPERM profile does too. */
 struct feature {
 	const char *call;
 	long nr;
 	struct flag flag;
 	int since;
+	int libc_enosys;
 };
 
 static const struct feature features[] = {
@@ -120,11 +126,11 @@ static const struct feature features[] = {
 	{"fsmount", NR_fsmount, {0}, 502},
 	{"fspick", NR_fspick, {0}, 502},
 	{"pidfd_open", NR_pidfd_open, {0}, 503},
-	{"clone3", NR_clone3, {0}, 503},
+	{"clone3", NR_clone3, {0}, 503, 1},
 	{"getrandom", SYS_getrandom, {"GRND_INSECURE", 2, 0x0004}, 506},
 	{"openat2", NR_openat2, {0}, 506},
 	{"pidfd_getfd", NR_pidfd_getfd, {0}, 506},
-	{"faccessat2", NR_faccessat2, {0}, 508},
+	{"faccessat2", NR_faccessat2, {0}, 508, 1},
 	{"close_range", NR_close_range, {0}, 509},
 	{"process_madvise", NR_process_madvise, {0}, 510},
 	{"close_range", NR_close_range, {"CLOSE_RANGE_CLOEXEC", 2, 1u << 2}, 511},
@@ -167,8 +173,9 @@ static void emit_refusal(struct prog *p, const struct feature *f, int error)
 	emit(p, LOAD(NR_FIELD));
 	if (!f->flag.name) {
 		emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)f->nr, 0, 1));
-		emit(p, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-						     SECCOMP_RET_ERRNO | (unsigned)error));
+		emit(p, (struct sock_filter)BPF_STMT(
+				BPF_RET | BPF_K,
+				SECCOMP_RET_ERRNO | (unsigned)(f->libc_enosys ? ENOSYS : error)));
 		return;
 	}
 	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)f->nr, 0, 3));
@@ -227,23 +234,31 @@ static void add_named(struct prog *p, char *list, int error, char *seen)
 	}
 }
 
-/* Install the filter the environment asks for; 0 when it asks none. */
+/* What the filter of this process refuses (by features[] index), with
+ * which errno; for osx_test_refused. */
+static char refused[NFEATURES];
+static int refused_error;
+
+/*
+ * Install the filter the environment asks for: 1 when installed, 0 when
+ * the environment asks none or the process has it already (a test program
+ * the wrapper runs inherits its filter).  Either way refused[] records
+ * what the environment asks.
+ */
 static int install(void)
 {
 	const char *kernel = getenv("OSX_TEST_KERNEL");
 	const char *refuse = getenv("OSX_TEST_REFUSE");
 	const char *errname = getenv("OSX_TEST_REFUSE_ERRNO");
 	static struct prog p;
-	char seen[NFEATURES] = {0};
 	char list[1024];
 	struct sock_fprog fprog;
 	int error = ENOSYS;
 	size_t i;
 
+	memset(refused, 0, sizeof(refused));
+	p.len = 0;
 	if (!(kernel && *kernel) && !(refuse && *refuse))
-		return 0;
-	/* Installed once: a test program the wrapper runs inherits its filter. */
-	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 2)
 		return 0;
 	if (errname && *errname) {
 		if (strcmp(errname, "ENOSYS") == 0)
@@ -253,6 +268,7 @@ static int install(void)
 		else
 			die("OSX_TEST_REFUSE_ERRNO is neither ENOSYS nor EPERM", errname);
 	}
+	refused_error = error;
 
 	emit(&p, LOAD(offsetof(struct seccomp_data, arch)));
 	/* Another architecture's calls (an i386 program on x86-64): allowed. */
@@ -262,19 +278,21 @@ static int install(void)
 		int version = parse_kernel(kernel);
 
 		for (i = 0; i < NFEATURES; i++)
-			if (features[i].since > version && !seen[i]) {
+			if (features[i].since > version && !refused[i]) {
 				emit_refusal(&p, &features[i], error);
-				seen[i] = 1;
+				refused[i] = 1;
 			}
 	}
 	if (refuse && *refuse) {
 		if (strlen(refuse) >= sizeof(list))
 			die("OSX_TEST_REFUSE is too long", NULL);
 		memcpy(list, refuse, strlen(refuse) + 1);
-		add_named(&p, list, error, seen);
+		add_named(&p, list, error, refused);
 	}
 	emit(&p, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
 
+	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 2)
+		return 0;
 	fprog.len = p.len;
 	fprog.filter = p.insn;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
@@ -282,6 +300,26 @@ static int install(void)
 	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog, 0, 0) != 0)
 		die("prctl(PR_SET_SECCOMP)", strerror(errno));
 	return 1;
+}
+
+/* Declared in harness.h. */
+int osx_test_refused(const char *call, const char *flag);
+
+int osx_test_refused(const char *call, const char *flag)
+{
+	size_t i;
+
+	for (i = 0; i < NFEATURES; i++) {
+		const struct feature *f = &features[i];
+
+		if (!refused[i] || strcmp(f->call, call) != 0)
+			continue;
+		if (!f->flag.name && !flag)
+			return f->libc_enosys ? ENOSYS : refused_error;
+		if (f->flag.name && flag && strcmp(f->flag.name, flag) == 0)
+			return EINVAL;
+	}
+	return 0;
 }
 
 #ifdef OSX_SECCOMP_WRAPPER

@@ -122,6 +122,10 @@ static void test_eperm(void **state)
 {
 	const struct probe p[] = {
 		{NR_pidfd_open, getpid(), 0, 0, -EPERM},
+		{CLOSE_RANGE(0), -EPERM},
+		/* what the C library itself needs ENOSYS for */
+		{NR_clone3, 0, 0, 0, -ENOSYS},
+		{NR_faccessat2, -1, 0, 0, -ENOSYS},
 		/* a flag still gets the kernel's EINVAL */
 		{GETRANDOM(0x0004), -EINVAL},
 	};
@@ -144,6 +148,32 @@ static void test_named(void **state)
 	    sizeof(p) / sizeof(p[0]));
 }
 
+/* What the tests ask of the mode to choose their expectations. */
+static void test_refused_lookup(void **state)
+{
+	int status;
+	pid_t pid = fork();
+
+	(void)state;
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		unsetenv("OSX_TEST_REFUSE");
+		setenv("OSX_TEST_KERNEL", "5.4", 1);
+		setenv("OSX_TEST_REFUSE_ERRNO", "EPERM", 1);
+		_exit(install() != 1 ? 1
+		      : osx_test_refused("close_range", NULL) != EPERM ? 2
+		      : osx_test_refused("close_range", "CLOSE_RANGE_CLOEXEC") != EINVAL ? 3
+		      : osx_test_refused("clone3", NULL) != 0 ? 4
+		      : osx_test_refused("faccessat2", NULL) != ENOSYS ? 5
+		      : osx_test_refused("getrandom", NULL) != 0 ? 6
+		      : osx_test_refused("getrandom", "GRND_INSECURE") != EINVAL ? 7
+		      : 0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* Nothing asked: no filter. */
 static void test_nothing(void **state)
 {
@@ -151,6 +181,7 @@ static void test_nothing(void **state)
 	unsetenv("OSX_TEST_KERNEL");
 	unsetenv("OSX_TEST_REFUSE");
 	assert_int_equal(install(), 0);
+	assert_int_equal(osx_test_refused("clone3", NULL), 0);
 }
 
 int main(void)
@@ -158,7 +189,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kernel_4_19), cmocka_unit_test(test_kernel_5_4),
 		cmocka_unit_test(test_kernel_5_10), cmocka_unit_test(test_eperm),
-		cmocka_unit_test(test_named),	    cmocka_unit_test(test_nothing),
+		cmocka_unit_test(test_named),	    cmocka_unit_test(test_refused_lookup),
+		cmocka_unit_test(test_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
