@@ -145,11 +145,18 @@ void osx_scandir_close(osx_scandir *sd)
 
 size_t osx_dirent_path(const osx_dirent *e, char *buf, size_t size)
 {
-	/* No separator after a directory given with a trailing '/'. */
-	size_t sep = e->dirlen_ && e->dir_[e->dirlen_ - 1] != '/';
-	size_t len = e->dirlen_ + sep + e->namelen, n;
+	size_t sep, len, n;
 
-	if (size == 0)
+	if (!e) {
+		if (buf && size)
+			buf[0] = '\0';
+		errno = EINVAL;
+		return 0;
+	}
+	/* No separator after a directory given with a trailing '/'. */
+	sep = e->dirlen_ && e->dir_[e->dirlen_ - 1] != '/';
+	len = e->dirlen_ + sep + e->namelen;
+	if (!buf || size == 0) /* measured only, as snprintf(NULL, 0) */
 		return len;
 	n = e->dirlen_ < size - 1 ? e->dirlen_ : size - 1;
 	if (n)

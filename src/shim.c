@@ -170,11 +170,12 @@ static int cap_iov(enum osx__sys sys, const struct iovec *iov, int n,
 	tmp[i].iov_len = cap;
 	return i + 1;
 }
-/* A count the kernel refuses (EINVAL) is passed on untouched, so that the
- * instrumented build fails exactly as the real one does. */
+/* A count the kernel refuses (EINVAL) or a NULL array (EFAULT) is passed
+ * on untouched, so that the instrumented build fails exactly as the real
+ * one does. */
 #define IOV(name, iov, n)                                                \
 	struct iovec tmp_[IOV_MAX];                                      \
-	if ((n) > 0 && (n) <= IOV_MAX) {                                 \
+	if ((iov) && (n) > 0 && (n) <= IOV_MAX) {                        \
 		(n) = cap_iov(OSX__SYS_##name, (iov), (n), tmp_, SITE);  \
 		(iov) = tmp_;                                            \
 	}
