@@ -84,7 +84,10 @@ static void fd_calls(void **state)
 	NULL_CASE("osx_urandom(NULL, 4)", ok = FAILS(osx_urandom(NULL, 4, &err), EINVAL));
 	NULL_CASE("osx_read_file(NULL)", ok = FAILS_NULL(osx_read_file(NULL, &(size_t){0}, &err), EINVAL));
 	NULL_CASE("osx_read_file(path, NULL)", ok = FAILS_NULL(osx_read_file("/dev/null", NULL, &err), EINVAL));
-	/* Buffers go to the kernel as they are: EFAULT, not a crash. */
+	/* Buffers go to the kernel as they are: EFAULT, not a crash (which
+	 * valgrind reports as an error of its own). */
+	if (osx_test_under_valgrind())
+		return;
 	assert_int_equal(pipe(p), 0);
 	assert_int_equal(write(p[1], "abc", 3), 3);
 	NULL_CASE("osx_read(fd, NULL, 3)", ok = FAILS(osx_read(p[0], NULL, 3, &err), EFAULT));
@@ -134,14 +137,16 @@ static void scandir_calls(void **state)
 	NULL_CASE("osx_scandir_next(NULL)", ok = FAILS(osx_scandir_next(NULL, &e, &err), EINVAL));
 	NULL_CASE("osx_scandir_next(sd, NULL)",
 		  osx_scandir *sd = osx_scandir_open("/", &err);
-		  ok = sd && FAILS(osx_scandir_next(sd, NULL, &err), EINVAL));
+		  ok = sd && FAILS(osx_scandir_next(sd, NULL, &err), EINVAL);
+		  osx_scandir_close(sd));
 	NULL_CASE("osx_scandir_close(NULL)", osx_scandir_close(NULL); ok = 1);
 	NULL_CASE("osx_dirent_path(NULL)", ok = osx_dirent_path(NULL, buf, sizeof(buf)) == 0 &&
 					       errno == EINVAL && buf[0] == '\0');
 	NULL_CASE("osx_dirent_path(e, NULL, 8)",
 		  osx_scandir *sd = osx_scandir_open("/", &err);
 		  ok = sd && osx_scandir_next(sd, &e, &err) == 1 &&
-		       osx_dirent_path(e, NULL, 8) == 1 + e->namelen);
+		       osx_dirent_path(e, NULL, 8) == 1 + e->namelen;
+		  osx_scandir_close(sd));
 }
 
 int main(void)
