@@ -28,31 +28,65 @@ typedef struct osx_dirent {
 	struct stat lstat_, stat_;
 } osx_dirent;
 
-/* Open a directory for listing.  path NULL means ".". */
+/* Open a directory for listing, os.scandir(path).  path NULL means ".".
+ * Returns the listing (osx_scandir_close() it) or NULL.
+ * Safety: MT-Safe, AS-Unsafe, blocks (on filesystem I/O).
+ */
 OSX_API osx_scandir *osx_scandir_open(const char *path, osx_error *err);
-/* List the directory open as fd (Python's os.scandir(fd)): the caller's fd
+/* List the directory open as fd, Python's os.scandir(fd).  The caller's fd
  * stays open and its own; the listing starts from the beginning (the two
- * share the file offset).  Entry paths are the bare names. */
+ * share the file offset).  Entry paths are the bare names.  Returns the
+ * listing or NULL.
+ * Safety: MT-Safe, AS-Unsafe, blocks (on filesystem I/O).
+ */
 OSX_API osx_scandir *osx_scandir_fdopen(int fd, osx_error *err);
-/* 1: *out is the next entry ("." and ".." skipped); 0: end; -1: error. */
+/* The next entry of the listing.  Returns 1 with *out the entry ("." and
+ * ".." skipped), 0 at the end, -1 on error.
+ * Safety: MT-Unsafe (race:sd), AS-Safe, blocks (on filesystem I/O).
+ */
 OSX_API int osx_scandir_next(osx_scandir *sd, osx_dirent **out, osx_error *err);
+/* Close the listing and free it; its entries become invalid.  NULL is
+ * allowed.
+ * Safety: MT-Unsafe (race:sd), AS-Unsafe, non-blocking.
+ */
 OSX_API void osx_scandir_close(osx_scandir *sd);
-/* The stat of the entry (fstatat relative to the directory fd), fetched
- * once and cached; follow chooses stat or lstat semantics. */
-/* The entry's path (DirEntry.path): the directory as given, "/", the
+/* The entry's path, DirEntry.path.  The directory as given, "/", the
  * name.  Written to buf as snprintf does (NUL-terminated when size > 0);
- * returns the full length, so a result >= size means buf was too small. */
+ * returns the full length, so a result >= size means buf was too small.
+ * Safety: MT-Safe, AS-Safe, non-blocking.
+ */
 OSX_API size_t osx_dirent_path(const osx_dirent *e, char *buf, size_t size);
+/* The stat of the entry, DirEntry.stat().  fstatat relative to the
+ * directory fd, fetched once and cached; follow chooses stat or lstat
+ * semantics.  Returns 0 or -1.
+ * Safety: MT-Unsafe (race:e), AS-Safe, blocks (on filesystem I/O).
+ */
 OSX_API int osx_dirent_stat(osx_dirent *e, int follow, struct stat *st, osx_error *err);
-/* 1 or 0, no syscall when d_type is known (and not a followed symlink);
- * 0 when the entry vanished; -1 on another error. */
+/* Whether the entry is a directory, DirEntry.is_dir().  With follow a
+ * symlink to one counts.  1 or 0, no syscall when d_type is known (and not a
+ * followed symlink); 0 when the entry vanished; -1 on another error.
+ * Safety: MT-Unsafe (race:e), AS-Safe, blocks (on filesystem I/O).
+ */
 OSX_API int osx_dirent_is_dir(osx_dirent *e, int follow, osx_error *err);
+/* Whether the entry is a regular file, DirEntry.is_file().  With follow
+ * a symlink to one counts.  1 or 0, no syscall when d_type is known (and not a
+ * followed symlink); 0 when the entry vanished; -1 on another error.
+ * Safety: MT-Unsafe (race:e), AS-Safe, blocks (on filesystem I/O).
+ */
 OSX_API int osx_dirent_is_file(osx_dirent *e, int follow, osx_error *err);
+/* Whether the entry is a symbolic link, DirEntry.is_symlink().  1 or 0,
+ * no syscall when d_type is known; 0 when the entry vanished; -1 on
+ * another error.
+ * Safety: MT-Unsafe (race:e), AS-Safe, blocks (on filesystem I/O).
+ */
 OSX_API int osx_dirent_is_symlink(osx_dirent *e, osx_error *err);
 
-/* The names in path (NULL: "."), "." and ".." left out, in directory
- * order, as a NULL-terminated array in ONE allocation: free(names) frees
- * all.  *count (may be NULL) gets the number of names. */
+/* The names in path, os.listdir (path NULL: ".").  "." and ".." are left
+ * out, the rest is in directory order, as a NULL-terminated array in ONE
+ * allocation: free(names) frees all.  *count (may be NULL) gets the number
+ * of names.  Returns NULL on failure.
+ * Safety: MT-Safe, AS-Unsafe, blocks (on filesystem I/O).
+ */
 OSX_API char **osx_listdir(const char *path, size_t *count, osx_error *err);
 
 /* ---- Walking a tree: fts, Python's os.walk and os.fwalk ---- */
