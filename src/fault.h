@@ -26,6 +26,9 @@
 	/* directories */                                                     \
 	X(getdents64) X(mkdirat) X(unlinkat) X(renameat2) X(linkat)           \
 	X(symlinkat) X(readlinkat)                                            \
+	/* files by name */                                                   \
+	X(statx) X(mknodat) X(fchmodat) X(fchownat) X(faccessat)              \
+	X(utimensat) X(truncate) X(statvfs) X(fstatvfs) X(getcwd) X(unshare)  \
 	/* environment */                                                     \
 	X(setenv) X(unsetenv) X(getpwnam_r) X(getpwuid_r)                     \
 	/* memory */                                                          \

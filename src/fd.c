@@ -9,6 +9,7 @@
 #include <osx/fd.h>
 
 #include "fail.h"
+#include "fs_internal.h"
 #include "shim.h"
 
 /* Report a shim result: r < 0 is -errno. */
@@ -81,11 +82,15 @@ off_t osx_lseek(int fd, off_t off, int whence, osx_error *err)
 	}
 }
 
-int osx_fstat(int fd, struct stat *st, osx_error *err)
+int osx_fstat(int fd, osx_stat_result *st, osx_error *err)
 {
+	osx__fail f = OSX__FAIL_INIT;
+
 	if (!st)
-		return osx_error_set(err, EINVAL, "fstat", NULL, NULL);
-	return (int)check(osx__sys_fstat(fd, st), err, "fstat", NULL);
+		return osx_error_set(err, EINVAL, "statx", NULL, NULL);
+	if (osx__statat(fd, "", AT_EMPTY_PATH, st, &f, NULL) < 0)
+		return osx__fail_report(&f, err);
+	return 0;
 }
 
 int osx_fsync(int fd, osx_error *err)

@@ -8,6 +8,7 @@
 
 #include "dirent64.h"
 #include "fail.h"
+#include "fs_internal.h"
 #include "shim.h"
 
 
@@ -173,32 +174,41 @@ size_t osx_dirent_path(const osx_dirent *e, char *buf, size_t size)
 	return len;
 }
 
-int osx_dirent_stat(osx_dirent *e, int follow, struct stat *st, osx_error *err)
+/* A failed stat, reported naming DirEntry.path (the directory as given,
+ * "/", the name) as Python does; a path too long for the error is cut
+ * there anyway. */
+static int stat_failed(const osx_dirent *e, const osx__fail *f, osx_error *err)
 {
-	int r;
+	char path[OSX_ERROR_NAME_MAX + 1];
+	osx__fail named = *f;
 
+	osx_dirent_path(e, path, sizeof(path));
+	named.name = path;
+	return osx__fail_report(&named, err);
+}
+
+int osx_dirent_stat(osx_dirent *e, int follow, osx_stat_result *st, osx_error *err)
+{
+	osx__fail f = OSX__FAIL_INIT;
+
+	if (!e || !st)
+		return osx_error_set(err, EINVAL, "statx", NULL, NULL);
 	/* A known symlink followed needs no lstat. */
 	if (follow && e->type == DT_LNK)
 		goto follow;
 	if (!e->have_lstat_) {
-		r = osx__sys_fstatat(e->dirfd, e->name, &e->lstat_, AT_SYMLINK_NOFOLLOW);
-		if (r < 0) {
-			osx_error_set(err, -r, "fstatat", e->name, NULL);
-			return -1;
-		}
+		if (osx__statat(e->dirfd, e->name, AT_SYMLINK_NOFOLLOW, &e->lstat_, &f, NULL) < 0)
+			return stat_failed(e, &f, err);
 		e->have_lstat_ = 1;
 	}
-	if (!follow || !S_ISLNK(e->lstat_.st_mode)) {
+	if (!follow || !S_ISLNK(e->lstat_.mode)) {
 		*st = e->lstat_;
 		return 0;
 	}
 follow:
 	if (!e->have_stat_) {
-		r = osx__sys_fstatat(e->dirfd, e->name, &e->stat_, 0);
-		if (r < 0) {
-			osx_error_set(err, -r, "fstatat", e->name, NULL);
-			return -1;
-		}
+		if (osx__statat(e->dirfd, e->name, 0, &e->stat_, &f, NULL) < 0)
+			return stat_failed(e, &f, err);
 		e->have_stat_ = 1;
 	}
 	*st = e->stat_;
@@ -208,18 +218,22 @@ follow:
 /* Python's DirEntry rule: a vanished entry is "not a dir", not an error. */
 static int is_mode(osx_dirent *e, int follow, mode_t want, osx_error *err)
 {
-	struct stat st;
+	osx_stat_result st;
 	osx_error tmp;
 
+	if (!e)
+		return osx_error_set(err, EINVAL, "statx", NULL, NULL);
 	if (e->type != DT_UNKNOWN && !(follow && e->type == DT_LNK))
 		return (mode_t)DTTOIF(e->type) == want;
 	if (osx_dirent_stat(e, follow, &st, &tmp) < 0) {
+		osx__fail f = OSX__FAIL_INIT;
+
 		if (tmp.code == ENOENT)
 			return 0;
-		osx_error_set(err, tmp.code, tmp.call, e->name, NULL);
-		return -1;
+		osx__fail_from(&f, &tmp);
+		return osx__fail_report(&f, err);
 	}
-	return (st.st_mode & S_IFMT) == want;
+	return (st.mode & S_IFMT) == want;
 }
 
 int osx_dirent_is_dir(osx_dirent *e, int follow, osx_error *err)

@@ -429,14 +429,14 @@ static int ev_stat_error(osx_walk *w)
 }
 
 /* True when a directory with this identity is on the current path. */
-static int is_loop(osx_walk *w, const struct stat *st)
+static int is_loop(osx_walk *w, uint64_t dev, uint64_t ino)
 {
 	size_t i;
 
 	for (i = 0; i < w->nframes; i++) {
 		struct frame *f = &w->frames[i];
 
-		if (frame_id(f) == 0 && f->dev == st->st_dev && f->ino == st->st_ino)
+		if (frame_id(f) == 0 && f->dev == dev && f->ino == ino)
 			return 1;
 	}
 	return 0;
@@ -453,6 +453,7 @@ static int enter(osx_walk *w, int link)
 	int follow = link || (w->flags & OSX_WALK_FOLLOW);
 	struct frame *f;
 	struct stat st;
+	osx_stat_result now;
 	int fd;
 
 	fd = walk_openat(w, ev->ent.dirfd, ev->ent.name, follow ? 0 : O_NOFOLLOW, 1, &fail);
@@ -460,8 +461,8 @@ static int enter(osx_walk *w, int link)
 		/* No longer a directory (replaced by a file or a symlink since
 		 * it was listed): deliver what is there now, not followed. */
 		if ((fail.code == ENOTDIR || fail.code == ELOOP) && !follow && ev->depth > 0 &&
-		    osx_dirent_stat(&ev->ent, 0, &st, NULL) == 0) {
-			ev->ent.type = (unsigned char)IFTODT(st.st_mode);
+		    osx_dirent_stat(&ev->ent, 0, &now, NULL) == 0) {
+			ev->ent.type = (unsigned char)IFTODT(now.mode);
 			ev->event = OSX_WALK_FILE;
 			return 1;
 		}
@@ -470,7 +471,7 @@ static int enter(osx_walk *w, int link)
 	if (follow || (w->flags & OSX_WALK_XDEV)) {
 		int r = osx__sys_fstat(fd, &st);
 
-		if (r == 0 && (w->flags & OSX_WALK_FOLLOW) && is_loop(w, &st))
+		if (r == 0 && (w->flags & OSX_WALK_FOLLOW) && is_loop(w, st.st_dev, st.st_ino))
 			r = -ELOOP;
 		if (r == 0 && ev->depth > 0 && (w->flags & OSX_WALK_XDEV) &&
 		    st.st_dev != w->root_dev) {
@@ -515,7 +516,7 @@ static int visit_root(osx_walk *w)
 {
 	osx_walk_entry *ev = &w->ev;
 	int follow = (w->flags & (OSX_WALK_FOLLOW | OSX_WALK_FOLLOW_ROOT)) != 0;
-	struct stat st;
+	osx_stat_result st;
 	int r;
 
 	w->pending = GO;
@@ -533,16 +534,16 @@ static int visit_root(osx_walk *w)
 	r = osx_dirent_stat(&ev->ent, 0, &st, &ev->error);
 	if (r < 0)
 		return ev_stat_error(w);
-	ev->ent.type = (unsigned char)IFTODT(st.st_mode);
-	ev->ent.ino = st.st_ino;
-	if (S_ISLNK(st.st_mode) && follow) {
-		if (osx_dirent_stat(&ev->ent, 1, &st, NULL) < 0 || !S_ISDIR(st.st_mode)) {
+	ev->ent.type = (unsigned char)IFTODT(st.mode);
+	ev->ent.ino = st.ino;
+	if (S_ISLNK(st.mode) && follow) {
+		if (osx_dirent_stat(&ev->ent, 1, &st, NULL) < 0 || !S_ISDIR(st.mode)) {
 			ev->event = OSX_WALK_FILE;
 			return 1;
 		}
 		return enter(w, 1);
 	}
-	if (!S_ISDIR(st.st_mode)) {
+	if (!S_ISDIR(st.mode)) {
 		ev->event = OSX_WALK_FILE;
 		return 1;
 	}
@@ -555,7 +556,7 @@ static int visit(osx_walk *w, struct frame *f, const struct rec *rec)
 	osx__fail fail = OSX__FAIL_INIT;
 	osx_walk_entry *ev = &w->ev;
 	size_t at = f->pathlen;
-	struct stat st;
+	osx_stat_result st;
 	int r;
 
 	/* No separator after a root given with a trailing '/', as find. */
@@ -589,7 +590,7 @@ static int visit(osx_walk *w, struct frame *f, const struct rec *rec)
 	if (ev->ent.type == DT_UNKNOWN) {
 		if (osx_dirent_stat(&ev->ent, 0, &st, &ev->error) < 0)
 			return ev_stat_error(w);
-		ev->ent.type = (unsigned char)IFTODT(st.st_mode);
+		ev->ent.type = (unsigned char)IFTODT(st.mode);
 	}
 	if (ev->ent.type == DT_LNK && (w->flags & OSX_WALK_FOLLOW)) {
 		/* A dangling link (or a chain of links too long) is just a link,
@@ -598,12 +599,12 @@ static int visit(osx_walk *w, struct frame *f, const struct rec *rec)
 		if (r < 0 && ev->error.code != ENOENT && ev->error.code != ELOOP)
 			return ev_stat_error(w);
 		ev->error.code = 0;
-		if (r < 0 || !S_ISDIR(st.st_mode)) {
+		if (r < 0 || !S_ISDIR(st.mode)) {
 			ev->event = OSX_WALK_FILE;
 			return 1;
 		}
 		/* Known now, entered or not (find -L reports it at max depth). */
-		if (is_loop(w, &st)) {
+		if (is_loop(w, st.dev, st.ino)) {
 			osx__fail_set(&fail, ELOOP, "openat", NULL, NULL);
 			return ev_error(w, &fail);
 		}

@@ -194,7 +194,7 @@ static void entry_fields(void **state)
 	osx_walk_entry *e;
 	osx_error err;
 	osx_walk *w;
-	struct stat st;
+	osx_stat_result st;
 	int n = 0;
 
 	(void)state;
@@ -219,15 +219,15 @@ static void entry_fields(void **state)
 		assert_int_equal(e->depth, depth);
 		/* ent.dirfd is the parent: a stat through it is the entry's. */
 		assert_int_equal(osx_dirent_stat(&e->ent, 0, &st, &err), 0);
-		assert_int_equal(IFTODT(st.st_mode), e->ent.type);
+		assert_int_equal(IFTODT(st.mode), e->ent.type);
 		if (e->depth)
-			assert_int_equal(st.st_ino, e->ent.ino);
+			assert_int_equal(st.ino, e->ent.ino);
 		if (e->event == OSX_WALK_DIR || e->event == OSX_WALK_DIR_POST) {
 			struct stat self;
 
 			assert_true(e->fd >= 0);
 			assert_int_equal(fstat(e->fd, &self), 0);
-			assert_int_equal(self.st_ino, st.st_ino);
+			assert_int_equal(self.st_ino, st.ino);
 		} else {
 			assert_int_equal(e->event, OSX_WALK_FILE);
 			assert_int_equal(e->fd, -1);
@@ -257,7 +257,7 @@ static void syscalls_per_directory(void **state)
 	open0 = osx__fault_count(OSX__SYS_openat);
 	dents0 = osx__fault_count(OSX__SYS_getdents64);
 	close0 = osx__fault_count(OSX__SYS_close);
-	stat0 = osx__fault_count(OSX__SYS_fstatat);
+	stat0 = osx__fault_count(OSX__SYS_statx);
 	fstat0 = osx__fault_count(OSX__SYS_fstat);
 	w = osx_walk_open(tpath("r"), NULL, NULL);
 	assert_non_null(w);
@@ -267,7 +267,7 @@ static void syscalls_per_directory(void **state)
 	assert_int_equal(osx__fault_count(OSX__SYS_openat) - open0, ndirs + 1);
 	assert_int_equal(osx__fault_count(OSX__SYS_getdents64) - dents0, 2 * (ndirs + 1));
 	assert_int_equal(osx__fault_count(OSX__SYS_close) - close0, ndirs + 1);
-	assert_int_equal(osx__fault_count(OSX__SYS_fstatat) - stat0, 1);
+	assert_int_equal(osx__fault_count(OSX__SYS_statx) - stat0, 1);
 	assert_int_equal(osx__fault_count(OSX__SYS_fstat) - fstat0, 0);
 }
 

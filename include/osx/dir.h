@@ -8,6 +8,7 @@
 
 #include <osx/common.h>
 #include <osx/error.h>
+#include <osx/fs.h>
 
 OSX_BEGIN_DECLS
 
@@ -25,7 +26,7 @@ typedef struct osx_dirent {
 	const char *dir_;
 	size_t dirlen_;
 	unsigned char have_lstat_, have_stat_;
-	struct stat lstat_, stat_;
+	osx_stat_result lstat_, stat_;
 } osx_dirent;
 
 /* Open a directory for listing, os.scandir(path).  path NULL means ".".
@@ -58,10 +59,11 @@ OSX_API void osx_scandir_close(osx_scandir *sd);
 OSX_API size_t osx_dirent_path(const osx_dirent *e, char *buf, size_t size);
 /* The stat of the entry, DirEntry.stat().  fstatat relative to the
  * directory fd, fetched once and cached; follow chooses stat or lstat
- * semantics.  Returns 0 or -1.
+ * semantics.  Errors name the entry's path (DirEntry.path), as Python
+ * does.  Returns 0 or -1.
  * Safety: MT-Unsafe (race:e), AS-Safe, blocks (on filesystem I/O).
  */
-OSX_API int osx_dirent_stat(osx_dirent *e, int follow, struct stat *st, osx_error *err);
+OSX_API int osx_dirent_stat(osx_dirent *e, int follow, osx_stat_result *st, osx_error *err);
 /* Whether the entry is a directory, DirEntry.is_dir().  With follow a
  * symlink to one counts.  1 or 0, no syscall when d_type is known (and not a
  * followed symlink); 0 when the entry vanished; -1 on another error.

@@ -10,6 +10,7 @@
 
 #include <osx/common.h>
 #include <osx/error.h>
+#include <osx/fs.h>
 
 OSX_BEGIN_DECLS
 
@@ -76,11 +77,13 @@ OSX_API ssize_t osx_writev(int fd, const struct iovec *iov, int iovcnt, osx_erro
  * Safety: MT-Safe, AS-Safe, non-blocking.
  */
 OSX_API off_t osx_lseek(int fd, off_t off, int whence, osx_error *err);
-/* The status of the file open as fd, os.fstat: fstat(2) into *st.
- * Returns 0 or -1.
- * Safety: MT-Safe, AS-Safe, non-blocking.
+/*
+ * os.fstat: the stat of the file open as fd (statx with AT_EMPTY_PATH,
+ * birth time included where the filesystem has one; fstat where the
+ * kernel lacks statx).
+ * Safety: MT-Safe, AS-Safe, blocks (on the filesystem).
  */
-OSX_API int osx_fstat(int fd, struct stat *st, osx_error *err);
+OSX_API int osx_fstat(int fd, osx_stat_result *st, osx_error *err);
 /* Flush the file's data and metadata to the disk, os.fsync.  Returns 0 or
  * -1 (EIO: a write-back failed; EINVAL: fd does not support syncing).
  * Safety: MT-Safe, AS-Safe, blocks (until the disk has the data).
