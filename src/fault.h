@@ -19,6 +19,7 @@
 	X(ftruncate) X(fcntl) X(flock) X(pipe2) X(dup2) X(dup3)               \
 	X(copy_file_range) X(sendfile) X(getrandom) X(sched_getaffinity)      \
 	X(fchmod) X(fchown) X(umask) X(poll)                                  \
+	X(epoll_create1) X(epoll_ctl) X(epoll_wait)                           \
 	/* processes */                                                       \
 	X(fork) X(clone) X(clone3) X(execve) X(wait4) X(waitid) X(kill)       \
 	X(pidfd_open) X(pidfd_send_signal) X(close_range) X(chdir) X(fchdir)  \

@@ -45,12 +45,13 @@ static int inject(enum osx__sys sys, const void *site)
 #define CAP(name, len) (len)
 #endif
 
-/* Retry an attempt while it fails with EINTR.  Safe for the calls used
- * with it: an interrupted call had no effect and can simply be made again. */
+/* Retry an attempt while it fails with EINTR, unless the caller's
+ * interruption check says stop.  Safe for the calls used with it: an
+ * interrupted call had no effect and can simply be made again. */
 #define RETRY(r, name, call)                        \
 	do                                          \
 		(r) = TRY(name, call);              \
-	while ((r) == -1 && errno == EINTR)
+	while ((r) == -1 && errno == EINTR && !osx__interrupted())
 
 #define RESULT(r) ((r) == -1 ? -errno : (r))
 
@@ -78,11 +79,11 @@ static inline long libc_result(long r)
 #endif
 /* The first attempt straight, the retries after it: the common case is
  * then the syscall and one compare, not a loop. */
-#define KRETRY(r, name, call)                       \
-	do {                                        \
-		(r) = KTRY(name, call);             \
-		while ((r) == -EINTR)               \
-			(r) = KTRY(name, call);     \
+#define KRETRY(r, name, call)                                    \
+	do {                                                     \
+		(r) = KTRY(name, call);                          \
+		while ((r) == -EINTR && !osx__interrupted())     \
+			(r) = KTRY(name, call);                  \
 	} while (0)
 
 /* ---- fd I/O ---- */
@@ -361,6 +362,28 @@ int osx__sys_poll(struct pollfd *fds, nfds_t n, int timeout_ms)
 	/* Not retried here: the caller owns the deadline and must shorten the
 	 * timeout before calling again. */
 	int r = TRY(poll, poll(fds, n, timeout_ms));
+
+	return RESULT(r);
+}
+
+int osx__sys_epoll_create1(int flags)
+{
+	int r = TRY(epoll_create1, epoll_create1(flags));
+
+	return RESULT(r);
+}
+
+int osx__sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	int r = TRY(epoll_ctl, epoll_ctl(epfd, op, fd, ev));
+
+	return RESULT(r);
+}
+
+int osx__sys_epoll_wait(int epfd, struct epoll_event *ev, int n, int timeout_ms)
+{
+	/* Not retried, like poll. */
+	int r = TRY(epoll_wait, epoll_wait(epfd, ev, n, timeout_ms));
 
 	return RESULT(r);
 }

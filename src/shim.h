@@ -8,6 +8,11 @@
  * no effect yet and is restartable.  Not retried: close (on Linux the fd is
  * gone whatever it returns, so EINTR means success), poll (the caller must
  * recompute its timeout), and the process-creation calls.
+ *
+ * Before each retry the shim asks the caller's interruption check
+ * (osx/interrupt.h, osx__interrupted() below): when it says stop, the call
+ * ends with -EINTR instead.  The check is consulted only after an EINTR,
+ * so the path of a call that was not interrupted is unchanged.
  */
 #ifndef OSX_SHIM_H
 #define OSX_SHIM_H
@@ -18,6 +23,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stddef.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -26,6 +32,11 @@
 #include <time.h>
 
 #include "fault.h"
+
+/* The interruption check the caller installed (src/interrupt.c): non-zero
+ * means "end the interrupted call with EINTR".  errno is left as it was.
+ * Called only after a call failed with EINTR. */
+int osx__interrupted(void);
 
 /*
  * On x86-64 the shim enters the kernel itself.  The kernel's convention is
@@ -93,7 +104,7 @@ static inline long osx__kcall5(long nr, int fd, long b, long c, long d, long e)
 #define OSX__KRETRY(call)                                        \
 	long r_ = (call);                                        \
 	if (__builtin_expect(r_ < 0, 0))                         \
-		while (r_ == -EINTR)                             \
+		while (r_ == -EINTR && !osx__interrupted())      \
 			r_ = (call);                             \
 	return r_
 
@@ -161,6 +172,11 @@ int osx__sys_fchmod(int fd, mode_t mode);
 int osx__sys_fchown(int fd, uid_t uid, gid_t gid);
 mode_t osx__sys_umask(mode_t mask);
 int osx__sys_poll(struct pollfd *fds, nfds_t n, int timeout_ms);
+/* epoll: epoll_wait is not retried, like poll (the caller owns the
+ * deadline). */
+int osx__sys_epoll_create1(int flags);
+int osx__sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
+int osx__sys_epoll_wait(int epfd, struct epoll_event *ev, int n, int timeout_ms);
 
 /* processes */
 pid_t osx__sys_fork(void);

@@ -7,6 +7,7 @@
 #include <osx/error.h>
 #include <osx/fd.h>
 #include <osx/fs.h>
+#include <osx/interrupt.h>
 #include <osx/replace.h>
 #include <osx/proc.h>
 #include <osx/dir.h>
