@@ -1,9 +1,12 @@
-/* libosx: raw fd I/O, the os.open/read/write family. */
+/* libosx: raw fd I/O, the os.open/read/write family.  Offsets and lengths
+ * are int64_t, not off_t: off_t's size follows the consumer's
+ * _FILE_OFFSET_BITS on 32-bit systems, the library's does not. */
 #ifndef OSX_FD_H
 #define OSX_FD_H
 
 #include <fcntl.h> /* the O_* and SEEK_* constants callers pass */
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -35,18 +38,18 @@ OSX_API int osx_close(int fd, osx_error *err);
  * count (0 from a read: end of file) or -1. */
 OSX_API ssize_t osx_read(int fd, void *buf, size_t len, osx_error *err);
 OSX_API ssize_t osx_write(int fd, const void *buf, size_t len, osx_error *err);
-OSX_API ssize_t osx_pread(int fd, void *buf, size_t len, off_t off, osx_error *err);
-OSX_API ssize_t osx_pwrite(int fd, const void *buf, size_t len, off_t off, osx_error *err);
+OSX_API ssize_t osx_pread(int fd, void *buf, size_t len, int64_t off, osx_error *err);
+OSX_API ssize_t osx_pwrite(int fd, const void *buf, size_t len, int64_t off, osx_error *err);
 OSX_API ssize_t osx_readv(int fd, const struct iovec *iov, int iovcnt, osx_error *err);
 OSX_API ssize_t osx_writev(int fd, const struct iovec *iov, int iovcnt, osx_error *err);
 
 /* os.lseek: whence is SEEK_SET, SEEK_CUR, SEEK_END, SEEK_DATA or SEEK_HOLE
  * (anything else is EINVAL).  Returns the new offset or -1. */
-OSX_API off_t osx_lseek(int fd, off_t off, int whence, osx_error *err);
+OSX_API int64_t osx_lseek(int fd, int64_t off, int whence, osx_error *err);
 OSX_API int osx_fstat(int fd, struct stat *st, osx_error *err);
 OSX_API int osx_fsync(int fd, osx_error *err);
 OSX_API int osx_fdatasync(int fd, osx_error *err);
-OSX_API int osx_ftruncate(int fd, off_t len, osx_error *err);
+OSX_API int osx_ftruncate(int fd, int64_t len, osx_error *err);
 
 /*
  * Read until len bytes or end of file, retrying short reads and EINTR.
@@ -103,8 +106,8 @@ OSX_API int osx_set_blocking(int fd, int blocking, osx_error *err);
  * that.  A conflicting lock with OSX_LOCK_NOWAIT is EAGAIN.  Waiting is
  * retried across signals.
  */
-OSX_API int osx_lock(int fd, off_t start, off_t len, unsigned flags, osx_error *err);
-OSX_API int osx_unlock(int fd, off_t start, off_t len, unsigned flags, osx_error *err);
+OSX_API int osx_lock(int fd, int64_t start, int64_t len, unsigned flags, osx_error *err);
+OSX_API int osx_unlock(int fd, int64_t start, int64_t len, unsigned flags, osx_error *err);
 
 /*
  * Copy up to len bytes (len < 0: to end of file) from src to dst, from
@@ -114,7 +117,7 @@ OSX_API int osx_unlock(int fd, off_t start, off_t len, unsigned flags, osx_error
  * byte is duplicated or lost.  Returns the bytes copied or -1; *done (may
  * be NULL) holds them also on failure.
  */
-OSX_API off_t osx_copy_fd(int src, int dst, off_t len, off_t *done, osx_error *err);
+OSX_API int64_t osx_copy_fd(int src, int dst, int64_t len, int64_t *done, osx_error *err);
 
 /* os.urandom: len bytes from the kernel CSPRNG (getrandom, waiting until
  * it is seeded once after boot, as Python does; /dev/urandom where the
