@@ -19,6 +19,11 @@
 
 #include "shim.h"
 
+/* musl's <dirent.h> makes getdents64 a macro (for its getdents); here the
+ * name is the fault-injection name of the call, which must stay itself
+ * through the macros below. */
+#undef getdents64
+
 #ifdef OSX_FAULT_INJECTION
 /*
  * The call site in the library: the return address of the shim function,
@@ -523,7 +528,8 @@ int osx__sys_clone(int (*fn)(void *), void *stack_top, int flags, void *arg, int
 {
 	/* Not retried: a fork-like call is not restartable by the caller's
 	 * promise alone (PEP 475 leaves process creation to the caller). */
-	int r = TRY(clone, clone(fn, stack_top, flags, arg, pidfd));
+	int r = TRY(clone, fn && stack_top ? clone(fn, stack_top, flags, arg, pidfd)
+					  : (errno = EINVAL, -1)); /* musl's would crash */
 
 	return RESULT(r);
 }
@@ -633,7 +639,8 @@ ssize_t osx__sys_getdents64(int fd, void *buf, size_t len)
 {
 	ssize_t r;
 
-	KRETRY(r, getdents64, KCALL3(getdents64(fd, buf, len), SYS_getdents64, fd, buf, len));
+	KRETRY(r, getdents64, KCALL3(syscall(SYS_getdents64, fd, buf, len), SYS_getdents64, fd,
+				     buf, len));
 	return r;
 }
 
@@ -658,7 +665,8 @@ int osx__sys_renameat2(int olddir, const char *old, int newdir, const char *new_
 {
 	int r;
 
-	RETRY(r, renameat2, renameat2(olddir, old, newdir, new_, flags));
+	/* The raw call: musl has no renameat2 wrapper. */
+	RETRY(r, renameat2, (int)syscall(SYS_renameat2, olddir, old, newdir, new_, flags));
 	return RESULT(r);
 }
 

@@ -38,6 +38,15 @@
  * Called only after a call failed with EINTR. */
 int osx__interrupted(void);
 
+/* renameat2's flags: glibc declares them in <stdio.h>, musl nowhere (the
+ * kernel's <linux/fs.h> clashes with <sys/mount.h>). */
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1 << 0)
+#endif
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
+
 /*
  * On x86-64 the shim enters the kernel itself.  The kernel's convention is
  * already the shim's (-errno in [-4095, -1]), so this skips libc's errno
