@@ -23,12 +23,12 @@ OSX_BEGIN_DECLS
  * FIFO, a slow device) are retried.  Returns the fd or -1.
  * Safety: MT-Safe, AS-Safe, blocks (on a FIFO without a peer, devices, filesystem I/O).
  */
-OSX_API int osx_open(const char *path, int flags, mode_t mode, osx_error *err);
+OSX_API int osx_open(const char *path, int flags, mode_t mode, osx_error *err) OSX_NONNULL(1);
 /* Open a file relative to dirfd (os.open's dir_fd), as osx_open does.
  * AT_FDCWD is allowed.  Returns the fd or -1.
  * Safety: MT-Safe, AS-Safe, blocks (on a FIFO without a peer, devices, filesystem I/O).
  */
-OSX_API int osx_openat(int dirfd, const char *path, int flags, mode_t mode, osx_error *err);
+OSX_API int osx_openat(int dirfd, const char *path, int flags, mode_t mode, osx_error *err) OSX_NONNULL(2);
 
 /*
  * Close a file descriptor, os.close.  Never retried: on Linux the descriptor is released whatever
@@ -86,7 +86,7 @@ OSX_API int64_t osx_lseek(int fd, int64_t off, int whence, osx_error *err);
  * kernel lacks statx).
  * Safety: MT-Safe, AS-Safe, blocks (on the filesystem).
  */
-OSX_API int osx_fstat(int fd, osx_stat_result *st, osx_error *err);
+OSX_API int osx_fstat(int fd, osx_stat_result *st, osx_error *err) OSX_NONNULL(2);
 /* Flush the file's data and metadata to the disk, os.fsync.  Returns 0 or
  * -1 (EIO: a write-back failed; EINVAL: fd does not support syncing).
  * Safety: MT-Safe, AS-Safe, blocks (until the disk has the data).
@@ -126,13 +126,13 @@ OSX_API int osx_write_all(int fd, const void *buf, size_t len, size_t *done, osx
  * (/proc, /sys, pipes).  Returns NULL on failure.
  * Safety: MT-Safe, AS-Unsafe, blocks (on FIFOs, devices, filesystem I/O).
  */
-OSX_API char *osx_read_file(const char *path, size_t *len, osx_error *err);
+OSX_API char *osx_read_file(const char *path, size_t *len, osx_error *err) OSX_NONNULL(1, 2);
 
 /* Create a pipe, os.pipe2.  fds[0] is the read end, fds[1] the write end,
  * both O_CLOEXEC, plus flags (O_NONBLOCK, O_DIRECT).  Returns 0 or -1.
  * Safety: MT-Safe, AS-Safe, non-blocking.
  */
-OSX_API int osx_pipe(int fds[2], int flags, osx_error *err);
+OSX_API int osx_pipe(int fds[2], int flags, osx_error *err) OSX_NONNULL(1);
 /* Duplicate fd, os.dup: the lowest free fd, O_CLOEXEC (F_DUPFD_CLOEXEC).
  * Returns the new fd or -1.
  * Safety: MT-Safe, AS-Safe, non-blocking.
