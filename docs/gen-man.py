@@ -11,6 +11,7 @@ comment whose last line is not a safety line of exactly this form:
 
     * Safety: MT-Safe, AS-Safe, non-blocking.
     * Safety: MT-Unsafe (reason), AS-Unsafe, blocks (on what).
+    * Safety: MT-Safe, AS-Unsafe (reason), non-blocking.
 
 The safety line becomes the page's ATTRIBUTES section and a row of the
 Markdown table that each docs/ page carries between
@@ -26,7 +27,7 @@ import os
 import re
 import sys
 
-SAFETY = re.compile(r"Safety: (MT-Safe|MT-Unsafe \(.+\)), (AS-Safe|AS-Unsafe), "
+SAFETY = re.compile(r"Safety: (MT-Safe|MT-Unsafe \(.+?\)), (AS-Safe|AS-Unsafe(?: \(.+?\))?), "
                     r"(non-blocking|blocks \(.+\))\.$")
 TABLE_BEGIN = re.compile(r"<!-- safety-table osx/(\w+\.h) -->$")
 TABLE_END = "<!-- end safety-table -->"

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -38,9 +39,9 @@ static int fail(const osx_error *err)
 /* Copy only the data extents of src (SEEK_DATA/SEEK_HOLE), skipping over
  * the holes in dst, and set dst's size last: a sparse file stays sparse,
  * as with cp --sparse=auto.  dst is empty and both offsets are 0. */
-static int copy_sparse(int src, int dst, off_t size, osx_error *err)
+static int copy_sparse(int src, int dst, int64_t size, osx_error *err)
 {
-	off_t data = 0, hole;
+	int64_t data = 0, hole;
 
 	for (;;) {
 		data = osx_lseek(src, data, SEEK_DATA, err);
@@ -59,30 +60,27 @@ static int copy_sparse(int src, int dst, off_t size, osx_error *err)
 /* Empty dst (a regular file; a device or FIFO is written as it is) and
  * give it src's permission bits: open's mode is filtered by the umask and
  * ignored for an existing file, so they are set, as cp -p does. */
-static int prepare(int dst, const struct stat *dst_st, mode_t mode, osx_error *err)
+static int prepare(int dst, const osx_stat_result *dst_st, mode_t mode, osx_error *err)
 {
-	if (!S_ISREG(dst_st->st_mode))
+	if (!S_ISREG(dst_st->mode))
 		return 0;
 	if (osx_ftruncate(dst, 0, err) < 0)
 		return -1;
-	if (fchmod(dst, mode) < 0)
-		return osx_error_set(err, errno, "fchmod", NULL, NULL);
-	return 0;
+	return osx_fchmod(dst, mode, err);
 }
 
-static int copy(int src, const struct stat *st, int dst, const struct stat *dst_st,
+static int copy(int src, const osx_stat_result *st, int dst, const osx_stat_result *dst_st,
 		osx_error *err)
 {
-	if (S_ISREG(st->st_mode) && S_ISREG(dst_st->st_mode) &&
-	    st->st_blocks * 512 < st->st_size)
-		return copy_sparse(src, dst, st->st_size, err);
+	if (S_ISREG(st->mode) && S_ISREG(dst_st->mode) && st->blocks * 512 < st->size)
+		return copy_sparse(src, dst, st->size, err);
 	return osx_copy_fd(src, dst, -1, NULL, err) < 0 ? -1 : 0;
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {TOOL_LONG_OPTIONS, {NULL, 0, NULL, 0}};
-	struct stat st, dst_st;
+	osx_stat_result st, dst_st;
 	const char *from, *to;
 	osx_error err;
 	char a[2 * OSX_ERROR_NAME_MAX], b[2 * OSX_ERROR_NAME_MAX];
@@ -102,7 +100,7 @@ int main(int argc, char **argv)
 	if ((src = osx_open(from, O_RDONLY | O_NOCTTY, 0, &err)) < 0)
 		return fail(&err);
 	r = osx_fstat(src, &st, &err);
-	if (r == 0 && S_ISDIR(st.st_mode)) /* Python's open() says the same */
+	if (r == 0 && S_ISDIR(st.mode)) /* Python's open() says the same */
 		r = osx_error_set(&err, EISDIR, "open", NULL, NULL);
 	if (r < 0) {
 		osx_error_set(&err, err.code, err.call, from, NULL);
@@ -111,18 +109,18 @@ int main(int argc, char **argv)
 	}
 	/* No O_TRUNC: DST may be SRC under another name (a hard link, a
 	 * symlink), which only its inode tells. */
-	dst = osx_open(to, O_WRONLY | O_CREAT | O_NOCTTY, st.st_mode & 07777, &err);
+	dst = osx_open(to, O_WRONLY | O_CREAT | O_NOCTTY, (mode_t)(st.mode & 07777), &err);
 	if (dst < 0) {
 		osx_close(src, NULL);
 		return fail(&err);
 	}
 	r = osx_fstat(dst, &dst_st, &err);
-	if (r == 0 && dst_st.st_dev == st.st_dev && dst_st.st_ino == st.st_ino) {
+	if (r == 0 && osx_samestat(&st, &dst_st)) {
 		osx_repr(from, strlen(from), a, sizeof(a));
 		osx_repr(to, strlen(to), b, sizeof(b));
 		fprintf(stderr, "osx-cp: %s and %s are the same file\n", a, b);
 		status = 1;
-	} else if (r < 0 || prepare(dst, &dst_st, st.st_mode & 07777, &err) < 0) {
+	} else if (r < 0 || prepare(dst, &dst_st, (mode_t)(st.mode & 07777), &err) < 0) {
 		osx_error_set(&err, err.code, err.call, to, NULL);
 		status = fail(&err);
 	} else if (copy(src, &st, dst, &dst_st, &err) < 0) {

@@ -17,10 +17,6 @@
 
 #include <osx/osx.h>
 
-#ifndef OSX_TOOL_VERSION
-#define OSX_TOOL_VERSION "unknown"
-#endif
-
 /* getopt_long values of the shared options, out of the range of chars. */
 enum { TOOL_HELP = 0x100, TOOL_VERSION };
 #define TOOL_LONG_OPTIONS \
@@ -57,7 +53,7 @@ static inline OSX_NORETURN void tool_option(const struct tool *t, int c)
 		fputs(t->usage, stdout);
 		tool_exit_ok();
 	case TOOL_VERSION:
-		printf("%s (libosx) %s\n", t->name, OSX_TOOL_VERSION);
+		printf("%s (libosx) %s\n", t->name, osx_version());
 		tool_exit_ok();
 	}
 	tool_usage_error(t, NULL);
