@@ -12,6 +12,7 @@
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/sendfile.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -201,11 +202,12 @@ static int cap_iov(enum osx__sys sys, const struct iovec *iov, int n,
 	tmp[i].iov_len = cap;
 	return i + 1;
 }
-/* A count the kernel refuses (EINVAL) is passed on untouched, so that the
- * instrumented build fails exactly as the real one does. */
+/* A count the kernel refuses (EINVAL) or a NULL array (EFAULT) is passed
+ * on untouched, so that the instrumented build fails exactly as the real
+ * one does. */
 #define IOV(name, iov, n)                                                \
 	struct iovec tmp_[IOV_MAX];                                      \
-	if ((n) > 0 && (n) <= IOV_MAX) {                                 \
+	if ((iov) && (n) > 0 && (n) <= IOV_MAX) {                        \
 		(n) = cap_iov(OSX__SYS_##name, (iov), (n), tmp_, SITE);  \
 		(iov) = tmp_;                                            \
 	}
@@ -535,6 +537,11 @@ int osx__sys_sigprocmask(int how, const sigset_t *set, sigset_t *old)
 	return -e;
 }
 
+void osx__sys_sigmask_restore(const sigset_t *old)
+{
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
 int osx__sys_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	int r = TRY(sigaction, sigaction(sig, act, old));
@@ -706,6 +713,103 @@ ssize_t osx__sys_readlinkat(int dirfd, const char *path, char *buf, size_t len)
 	ssize_t r;
 
 	RETRY(r, readlinkat, readlinkat(dirfd, path, buf, len));
+	return RESULT(r);
+}
+
+/* ---- files by name ---- */
+
+_Static_assert(sizeof(struct osx__statx) == 256, "struct statx is 256 bytes");
+
+int osx__sys_statx(int dirfd, const char *path, int flags, unsigned mask,
+		   struct osx__statx *stx)
+{
+	int r;
+
+#ifdef OSX__KERNEL_ENTRY
+	KRETRY(r, statx, (int)osx__kcall5(SYS_statx, dirfd, (long)path, flags, mask, (long)stx));
+#else
+	KRETRY(r, statx, (int)libc_result(syscall(SYS_statx, dirfd, path, flags, mask, stx)));
+#endif
+	return r;
+}
+
+int osx__sys_mknodat(int dirfd, const char *path, mode_t mode, dev_t dev)
+{
+	int r;
+
+	RETRY(r, mknodat, mknodat(dirfd, path, mode, dev));
+	return RESULT(r);
+}
+
+int osx__sys_fchmodat(int dirfd, const char *path, mode_t mode, int flags)
+{
+	int r;
+
+	RETRY(r, fchmodat, fchmodat(dirfd, path, mode, flags));
+	return RESULT(r);
+}
+
+int osx__sys_fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags)
+{
+	int r;
+
+	RETRY(r, fchownat, fchownat(dirfd, path, uid, gid, flags));
+	return RESULT(r);
+}
+
+int osx__sys_faccessat(int dirfd, const char *path, int mode, int flags)
+{
+	int r;
+
+	RETRY(r, faccessat, faccessat(dirfd, path, mode, flags));
+	return RESULT(r);
+}
+
+int osx__sys_utimensat(int dirfd, const char *path, const struct timespec ts[2], int flags)
+{
+	int r;
+
+	RETRY(r, utimensat, utimensat(dirfd, path, ts, flags));
+	return RESULT(r);
+}
+
+int osx__sys_truncate(const char *path, off_t len)
+{
+	int r;
+
+	RETRY(r, truncate, truncate(path, len));
+	return RESULT(r);
+}
+
+int osx__sys_statvfs(const char *path, struct statvfs *st)
+{
+	int r;
+
+	RETRY(r, statvfs, statvfs(path, st));
+	return RESULT(r);
+}
+
+int osx__sys_fstatvfs(int fd, struct statvfs *st)
+{
+	int r;
+
+	RETRY(r, fstatvfs, fstatvfs(fd, st));
+	return RESULT(r);
+}
+
+ssize_t osx__sys_getcwd(char *buf, size_t size)
+{
+	/* The system call, not libc's getcwd(), which on ENAMETOOLONG walks
+	 * the tree itself, outside the shim. */
+	long r = TRY(getcwd, syscall(SYS_getcwd, buf, size));
+
+	return RESULT(r);
+}
+
+int osx__sys_unshare(int flags)
+{
+	int r = TRY(unshare, unshare(flags));
+
 	return RESULT(r);
 }
 

@@ -72,6 +72,19 @@ static inline long osx__kcall4(long nr, int fd, long b, long c, long d)
 			 : "rcx", "r11", "memory");
 	return ret;
 }
+
+static inline long osx__kcall5(long nr, int fd, long b, long c, long d, long e)
+{
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "0"(nr), "D"(fd), "S"(b), "d"(c), "r"(r10), "r"(r8)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
 #endif
 
 /*
@@ -193,6 +206,9 @@ pid_t osx__sys_setsid(void);
 int osx__sys_setpgid(pid_t pid, pid_t pgid);
 int osx__sys_sigprocmask(int how, const sigset_t *set, sigset_t *old);
 int osx__sys_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+/* Put back a mask sigprocmask saved: SIG_SETMASK with a valid set cannot
+ * fail, so this is not an injection point and returns nothing. */
+void osx__sys_sigmask_restore(const sigset_t *old);
 /* glibc clone(): fn runs in the child on stack_top; *pidfd filled with CLONE_PIDFD. */
 int osx__sys_clone(int (*fn)(void *), void *stack_top, int flags, void *arg, int *pidfd);
 int osx__sys_sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *timeout);
@@ -215,6 +231,44 @@ int osx__sys_renameat2(int olddir, const char *old, int newdir, const char *new_
 int osx__sys_linkat(int olddir, const char *old, int newdir, const char *new_, int flags);
 int osx__sys_symlinkat(const char *target, int dirfd, const char *path);
 ssize_t osx__sys_readlinkat(int dirfd, const char *path, char *buf, size_t len);
+
+/* files by name (fs.h) */
+
+/* The kernel's struct statx (linux/stat.h), declared here because libc's
+ * (glibc 2.28) is missing from musl. */
+struct osx__statx_time {
+	long long sec;
+	unsigned nsec;
+	int reserved_;
+};
+struct osx__statx {
+	unsigned mask, blksize;
+	unsigned long long attributes;
+	unsigned nlink, uid, gid;
+	unsigned short mode, spare0_;
+	unsigned long long ino, size, blocks, attributes_mask;
+	struct osx__statx_time atime, btime, ctime, mtime;
+	unsigned rdev_major, rdev_minor, dev_major, dev_minor;
+	unsigned long long spare_[14];
+};
+/* The mask bits asked for (the kernel's STATX_BASIC_STATS | STATX_BTIME). */
+#define OSX__STATX_BASIC 0x7ffu
+#define OSX__STATX_BTIME 0x800u
+
+int osx__sys_statx(int dirfd, const char *path, int flags, unsigned mask,
+		   struct osx__statx *stx);
+int osx__sys_mknodat(int dirfd, const char *path, mode_t mode, dev_t dev);
+int osx__sys_fchmodat(int dirfd, const char *path, mode_t mode, int flags);
+int osx__sys_fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags);
+int osx__sys_faccessat(int dirfd, const char *path, int mode, int flags);
+int osx__sys_utimensat(int dirfd, const char *path, const struct timespec ts[2], int flags);
+int osx__sys_truncate(const char *path, off_t len);
+struct statvfs;
+int osx__sys_statvfs(const char *path, struct statvfs *st);
+int osx__sys_fstatvfs(int fd, struct statvfs *st);
+/* The getcwd system call: the length written, NUL included. */
+ssize_t osx__sys_getcwd(char *buf, size_t size);
+int osx__sys_unshare(int flags);
 
 /* environment and users (libc calls that can fail, so tests can fail them) */
 int osx__sys_setenv(const char *name, const char *value, int overwrite);
