@@ -19,6 +19,11 @@
 
 #include "shim.h"
 
+/* musl's <dirent.h> makes getdents64 a macro (for its getdents); here the
+ * name is the fault-injection name of the call, which must stay itself
+ * through the macros below. */
+#undef getdents64
+
 #ifdef OSX_FAULT_INJECTION
 /*
  * The call site in the library: the return address of the shim function,
@@ -45,12 +50,13 @@ static int inject(enum osx__sys sys, const void *site)
 #define CAP(name, len) (len)
 #endif
 
-/* Retry an attempt while it fails with EINTR.  Safe for the calls used
- * with it: an interrupted call had no effect and can simply be made again. */
+/* Retry an attempt while it fails with EINTR, unless the caller's
+ * interruption check says stop.  Safe for the calls used with it: an
+ * interrupted call had no effect and can simply be made again. */
 #define RETRY(r, name, call)                        \
 	do                                          \
 		(r) = TRY(name, call);              \
-	while ((r) == -1 && errno == EINTR)
+	while ((r) == -1 && errno == EINTR && !osx__interrupted())
 
 #define RESULT(r) ((r) == -1 ? -errno : (r))
 
@@ -78,12 +84,42 @@ static inline long libc_result(long r)
 #endif
 /* The first attempt straight, the retries after it: the common case is
  * then the syscall and one compare, not a loop. */
-#define KRETRY(r, name, call)                       \
-	do {                                        \
-		(r) = KTRY(name, call);             \
-		while ((r) == -EINTR)               \
-			(r) = KTRY(name, call);     \
+#define KRETRY(r, name, call)                                    \
+	do {                                                     \
+		(r) = KTRY(name, call);                          \
+		while ((r) == -EINTR && !osx__interrupted())     \
+			(r) = KTRY(name, call);                  \
 	} while (0)
+
+#ifdef OSX__SHIM_INLINE_IO
+/* A kernel entry after an EINTR: retry until the call is not interrupted
+ * or the interruption check says stop.  (A call with fewer than four
+ * arguments gets a 0 the kernel ignores.) */
+long osx__kretry(long nr, int fd, long b, long c, long d)
+{
+	long r;
+
+	do {
+		if (osx__interrupted())
+			return -EINTR;
+		r = osx__kcall4(nr, fd, b, c, d);
+	} while (r == -EINTR);
+	return r;
+}
+
+/* KRETRY of a KCALL in the installed library: the retries in osx__kretry,
+ * so the path of a call that was not interrupted saves no registers for
+ * them (x86 gcc cannot keep the saves on the slow path alone). */
+#define KRETRY_CALL(r, name, libc, nr, fd, b, c, d)                              \
+	do {                                                                     \
+		(r) = osx__kcall4((nr), (fd), (long)(b), (long)(c), (long)(d));  \
+		if (__builtin_expect((r) == -EINTR, 0))                          \
+			(r) = osx__kretry((nr), (fd), (long)(b), (long)(c), (long)(d)); \
+	} while (0)
+#else
+#define KRETRY_CALL(r, name, libc, nr, fd, b, c, d) \
+	KRETRY(r, name, KCALL(libc, nr, fd, b, c, d))
+#endif
 
 /* ---- fd I/O ---- */
 
@@ -91,8 +127,8 @@ int osx__sys_openat(int dirfd, const char *path, int flags, mode_t mode)
 {
 	int r;
 
-	KRETRY(r, openat, (int)KCALL(openat(dirfd, path, flags, mode), SYS_openat,
-				     dirfd, path, flags, mode));
+	KRETRY_CALL(r, openat, openat(dirfd, path, flags, mode), SYS_openat, dirfd, path, flags,
+		    mode);
 	return r;
 }
 
@@ -171,11 +207,12 @@ static int cap_iov(enum osx__sys sys, const struct iovec *iov, int n,
 	tmp[i].iov_len = cap;
 	return i + 1;
 }
-/* A count the kernel refuses (EINVAL) is passed on untouched, so that the
- * instrumented build fails exactly as the real one does. */
+/* A count the kernel refuses (EINVAL) or a NULL array (EFAULT) is passed
+ * on untouched, so that the instrumented build fails exactly as the real
+ * one does. */
 #define IOV(name, iov, n)                                                \
 	struct iovec tmp_[IOV_MAX];                                      \
-	if ((n) > 0 && (n) <= IOV_MAX) {                                 \
+	if ((iov) && (n) > 0 && (n) <= IOV_MAX) {                        \
 		(n) = cap_iov(OSX__SYS_##name, (iov), (n), tmp_, SITE);  \
 		(iov) = tmp_;                                            \
 	}
@@ -212,7 +249,7 @@ int osx__sys_fstat(int fd, struct stat *st)
 {
 	int r;
 
-	KRETRY(r, fstat, (int)KCALL3(fstat(fd, st), SYS_fstat, fd, st, 0));
+	KRETRY_CALL(r, fstat, fstat(fd, st), SYS_fstat, fd, st, 0, 0);
 	return r;
 }
 
@@ -220,8 +257,8 @@ int osx__sys_fstatat(int dirfd, const char *path, struct stat *st, int flags)
 {
 	int r;
 
-	KRETRY(r, fstatat, (int)KCALL(fstatat(dirfd, path, st, flags), SYS_newfstatat, dirfd,
-				      path, st, flags));
+	KRETRY_CALL(r, fstatat, fstatat(dirfd, path, st, flags), SYS_newfstatat, dirfd, path, st,
+		    flags);
 	return r;
 }
 
@@ -364,6 +401,28 @@ int osx__sys_poll(struct pollfd *fds, nfds_t n, int timeout_ms)
 	return RESULT(r);
 }
 
+int osx__sys_epoll_create1(int flags)
+{
+	int r = TRY(epoll_create1, epoll_create1(flags));
+
+	return RESULT(r);
+}
+
+int osx__sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	int r = TRY(epoll_ctl, epoll_ctl(epfd, op, fd, ev));
+
+	return RESULT(r);
+}
+
+int osx__sys_epoll_wait(int epfd, struct epoll_event *ev, int n, int timeout_ms)
+{
+	/* Not retried, like poll. */
+	int r = TRY(epoll_wait, epoll_wait(epfd, ev, n, timeout_ms));
+
+	return RESULT(r);
+}
+
 /* ---- processes ---- */
 
 pid_t osx__sys_fork(void)
@@ -483,6 +542,11 @@ int osx__sys_sigprocmask(int how, const sigset_t *set, sigset_t *old)
 	return -e;
 }
 
+void osx__sys_sigmask_restore(const sigset_t *old)
+{
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
 int osx__sys_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	int r = TRY(sigaction, sigaction(sig, act, old));
@@ -494,7 +558,8 @@ int osx__sys_clone(int (*fn)(void *), void *stack_top, int flags, void *arg, int
 {
 	/* Not retried: a fork-like call is not restartable by the caller's
 	 * promise alone (PEP 475 leaves process creation to the caller). */
-	int r = TRY(clone, clone(fn, stack_top, flags, arg, pidfd));
+	int r = TRY(clone, fn && stack_top ? clone(fn, stack_top, flags, arg, pidfd)
+					  : (errno = EINVAL, -1)); /* musl's would crash */
 
 	return RESULT(r);
 }
@@ -604,7 +669,8 @@ ssize_t osx__sys_getdents64(int fd, void *buf, size_t len)
 {
 	ssize_t r;
 
-	KRETRY(r, getdents64, KCALL3(getdents64(fd, buf, len), SYS_getdents64, fd, buf, len));
+	KRETRY_CALL(r, getdents64, syscall(SYS_getdents64, fd, buf, len), SYS_getdents64, fd, buf,
+		    len, 0);
 	return r;
 }
 
@@ -629,7 +695,8 @@ int osx__sys_renameat2(int olddir, const char *old, int newdir, const char *new_
 {
 	int r;
 
-	RETRY(r, renameat2, renameat2(olddir, old, newdir, new_, flags));
+	/* The raw call: musl has no renameat2 wrapper. */
+	RETRY(r, renameat2, (int)syscall(SYS_renameat2, olddir, old, newdir, new_, flags));
 	return RESULT(r);
 }
 

@@ -599,13 +599,13 @@ static void read_file_grows_its_buffer(void **state)
 	free(got);
 	close(p[0]);
 
-	/* Out of memory while growing: ENOMEM named "malloc", nothing leaks. */
+	/* Out of memory while growing: ENOMEM named "realloc", nothing leaks. */
 	osx__fault_reset();
 	osx__fault_fail(OSX__SYS_realloc, 2, 1, ENOMEM);
 	assert_null(osx_read_file(pipe_file(data, n, p), &len, &err));
 	assert_int_equal(err.code, ENOMEM);
 	assert_int_equal(errno, ENOMEM);
-	assert_string_equal(err.call, "malloc");
+	assert_string_equal(err.call, "realloc");
 	close(p[0]);
 	free(data);
 }
