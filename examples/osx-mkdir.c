@@ -13,7 +13,7 @@
 
 #include <osx/osx.h>
 
-#define VERSION "0.1.0"
+#include "tool.h"
 
 static int failed(const osx_error *err)
 {
@@ -65,58 +65,48 @@ static int make_parents(const char *path, long mode, mode_t umask_, osx_error *e
 	return r < 0 ? -1 : make(path, mode, 1, err);
 }
 
-static int usage(FILE *f, int status)
-{
-	fputs("Usage: osx-mkdir [-p] [-m MODE] [--] DIR...\n"
-	      "Create each DIR, as mkdir(1).\n"
-	      "  -p         no error if existing, make parent directories as needed\n"
-	      "  -m MODE    set the mode (octal) of each DIR, not reduced by the umask\n"
-	      "  --help     display this help and exit\n"
-	      "  --version  output version information and exit\n", f);
-	return status;
-}
+static const struct tool tool = {
+	"osx-mkdir",
+	"Usage: osx-mkdir [-p] [-m MODE] [--] DIR...\n"
+	"Create each DIR, as mkdir(1).\n"
+	"  -p, --parents    no error if existing, make parent directories as needed\n"
+	"  -m, --mode=MODE  set the mode (octal) of each DIR, not reduced by the umask\n"
+	"      --help       display this help and exit\n"
+	"      --version    output version information and exit\n",
+	1,
+};
 
 int main(int argc, char **argv)
 {
-	int parents = 0, status = 0, i;
+	static const struct option longs[] = {
+		{"parents", no_argument, NULL, 'p'},
+		{"mode", required_argument, NULL, 'm'},
+		TOOL_LONG_OPTIONS,
+		{NULL, 0, NULL, 0},
+	};
+	int parents = 0, status = 0, c, i;
 	long mode = -1;
 	mode_t um;
 	char *end;
 
-	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-		const char *m = NULL;
-
-		if (!strcmp(argv[i], "--")) {
-			i++;
-			break;
-		} else if (!strcmp(argv[i], "--help")) {
-			return usage(stdout, 0);
-		} else if (!strcmp(argv[i], "--version")) {
-			puts("osx-mkdir (libosx) " VERSION);
-			return 0;
-		} else if (!strcmp(argv[i], "-p")) {
+	while ((c = getopt_long(argc, argv, "pm:", longs, NULL)) != -1) {
+		if (c == 'p') {
 			parents = 1;
-		} else if (!strcmp(argv[i], "-m") && i + 1 < argc) {
-			m = argv[++i];
-		} else if (!strncmp(argv[i], "-m", 2) && argv[i][2]) {
-			m = argv[i] + 2;
-		} else {
-			fprintf(stderr, "osx-mkdir: invalid option '%s'\n", argv[i]);
-			return usage(stderr, 1);
-		}
-		if (m) {
-			mode = strtol(m, &end, 8);
-			if (!*m || *end || mode < 0 || mode > 07777) {
-				fprintf(stderr, "osx-mkdir: invalid mode '%s'\n", m);
+		} else if (c == 'm') {
+			mode = strtol(optarg, &end, 8);
+			if (!*optarg || *end || mode < 0 || mode > 07777) {
+				fprintf(stderr, "osx-mkdir: invalid mode '%s'\n", optarg);
 				return 1;
 			}
+		} else {
+			tool_option(&tool, c);
 		}
 	}
-	if (i == argc)
-		return usage(stderr, 1);
+	if (optind == argc)
+		tool_usage_error(&tool, "missing operand");
 	um = osx_umask(0);
 	osx_umask(um);
-	for (; i < argc; i++) {
+	for (i = optind; i < argc; i++) {
 		osx_error err;
 		int r = parents ? make_parents(argv[i], mode, um, &err)
 				: make(argv[i], mode, 0, &err);

@@ -13,7 +13,7 @@
 
 #include <osx/osx.h>
 
-#define VERSION "0.1.0"
+#include "tool.h"
 
 static const char *type_name(const osx_stat_result *st)
 {
@@ -88,45 +88,41 @@ static void show(const char *name, const osx_stat_result *st, const char *fmt)
 	putchar('\n');
 }
 
-static int usage(FILE *f, int status)
-{
-	fputs("Usage: osx-stat [-L] -c FORMAT [--] FILE...\n"
-	      "Print FORMAT for each FILE, as GNU stat -c.\n"
-	      "  -L         follow symbolic links\n"
-	      "  -c FORMAT  %n %s %a %A %F %i %h %u %g %X %Y %Z %W %%\n"
-	      "  --help     display this help and exit\n"
-	      "  --version  output version information and exit\n", f);
-	return status;
-}
+static const struct tool tool = {
+	"osx-stat",
+	"Usage: osx-stat [-L] -c FORMAT [--] FILE...\n"
+	"Print FORMAT for each FILE, as GNU stat -c.\n"
+	"  -L, --dereference  follow symbolic links\n"
+	"  -c, --format=FORMAT  %n %s %a %A %F %i %h %u %g %X %Y %Z %W %%\n"
+	"      --help         display this help and exit\n"
+	"      --version      output version information and exit\n",
+	1,
+};
 
 int main(int argc, char **argv)
 {
+	static const struct option longs[] = {
+		{"dereference", no_argument, NULL, 'L'},
+		{"format", required_argument, NULL, 'c'},
+		TOOL_LONG_OPTIONS,
+		{NULL, 0, NULL, 0},
+	};
 	const char *fmt = NULL;
-	int follow = 0, status = 0, i;
+	int follow = 0, status = 0, c, i;
 
-	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-		if (!strcmp(argv[i], "--")) {
-			i++;
-			break;
-		} else if (!strcmp(argv[i], "--help")) {
-			return usage(stdout, 0);
-		} else if (!strcmp(argv[i], "--version")) {
-			puts("osx-stat (libosx) " VERSION);
-			return 0;
-		} else if (!strcmp(argv[i], "-L")) {
+	while ((c = getopt_long(argc, argv, "Lc:", longs, NULL)) != -1) {
+		if (c == 'L')
 			follow = 1;
-		} else if (!strcmp(argv[i], "-c") && i + 1 < argc) {
-			fmt = argv[++i];
-		} else if (!strncmp(argv[i], "-c", 2) && argv[i][2]) {
-			fmt = argv[i] + 2;
-		} else {
-			fprintf(stderr, "osx-stat: invalid option '%s'\n", argv[i]);
-			return usage(stderr, 1);
-		}
+		else if (c == 'c')
+			fmt = optarg;
+		else
+			tool_option(&tool, c);
 	}
-	if (!fmt || i == argc)
-		return usage(stderr, 1);
-	for (; i < argc; i++) {
+	if (optind == argc)
+		tool_usage_error(&tool, "missing operand");
+	if (!fmt)
+		tool_usage_error(&tool, "-c FORMAT is required");
+	for (i = optind; i < argc; i++) {
 		osx_stat_result st;
 		osx_error err;
 		char msg[2200];
