@@ -1,4 +1,9 @@
-/* Processes: the thin layer over fork/exec/wait/kill and the CPU counts. */
+/*
+ * Processes, the exec/wait piece: the thin layer over fork/exec/wait/kill,
+ * the PATH search, the child handle's wait and kill, and the CPU counts.
+ * spawn.c creates children, run.c runs them to the end (osx_run,
+ * osx_system); both build on this file, which needs neither.
+ */
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
@@ -9,6 +14,8 @@
 
 #include <osx/proc.h>
 
+#include "env_internal.h"
+#include "fail.h"
 #include "proc_internal.h"
 #include "shim.h"
 
@@ -45,23 +52,82 @@ pid_t osx_fork(osx_error *err)
 	return r;
 }
 
+int osx__exec_search(const char *file, const char *path, char *const argv[],
+		     char *const envp[], char buf[OSX__PATH_BUF])
+{
+	size_t flen = strlen(file);
+	int first = 0, e = ENOENT;
+
+	if (flen == 0)
+		return ENOENT;
+	if (strchr(file, '/'))
+		return -osx__sys_execve(file, argv, envp);
+	if (!path)
+		path = "/bin:/usr/bin";
+	/* As _posixsubprocess: every entry is tried, and the first error that
+	 * is not ENOENT or ENOTDIR is the one reported (a candidate was found
+	 * but would not run: EACCES, ENOEXEC...), the last one otherwise. */
+	for (;;) {
+		const char *end = strchrnul(path, ':');
+		size_t dlen = (size_t)(end - path), n = dlen;
+
+		if (dlen + 1 + flen + 1 > OSX__PATH_BUF) {
+			e = ENAMETOOLONG;
+		} else {
+			/* An empty entry is the current directory. */
+			memcpy(buf, path, dlen);
+			if (dlen)
+				buf[n++] = '/';
+			memcpy(buf + n, file, flen + 1);
+			e = -osx__sys_execve(buf, argv, envp);
+		}
+		if (e != ENOENT && e != ENOTDIR && first == 0)
+			first = e;
+		if (!*end)
+			break;
+		path = end + 1;
+	}
+	return first ? first : e;
+}
+
 int osx_execve(const char *path, char *const argv[], char *const envp[], osx_error *err)
 {
-	int r = osx__sys_execve(path, argv, envp);
+	int r;
 
+	if (!path || !argv || !envp)
+		return osx_error_set(err, EINVAL, "execve", NULL, NULL);
+	r = osx__sys_execve(path, argv, envp);
 	return osx_error_set(err, -r, "execve", path, NULL);
 }
 
+/* The environment lock is held across the execve: on success the process
+ * image (and every other thread) is gone; until then no osx_setenv can
+ * move environ under the kernel's copy of it. */
 int osx_execv(const char *path, char *const argv[], osx_error *err)
 {
-	return osx_execve(path, argv, environ, err);
+	int r;
+
+	if (!path || !argv)
+		return osx_error_set(err, EINVAL, "execve", NULL, NULL);
+	osx__env_lock();
+	r = osx__sys_execve(path, argv, environ);
+	osx__env_unlock();
+	return osx_error_set(err, -r, "execve", path, NULL);
 }
 
 int osx_execvp(const char *file, char *const argv[], osx_error *err)
 {
 	char buf[OSX__PATH_BUF];
-	int e = osx__exec_search(file, getenv("PATH"), argv, environ, buf);
+	size_t len;
+	const char *path;
+	int e;
 
+	if (!file || !argv)
+		return osx_error_set(err, EINVAL, "execve", NULL, NULL);
+	osx__env_lock();
+	path = osx__env_lookup(NULL, "PATH", 4, &len);
+	e = osx__exec_search(file, path, argv, environ, buf);
+	osx__env_unlock();
 	return osx_error_set(err, e, "execve", file, NULL);
 }
 
@@ -127,6 +193,91 @@ int osx_pidfd_wait(int pidfd, osx_wait_status *st, int options, osx_error *err)
 	}
 	osx__siginfo_decode(&si, st ? st : &tmp);
 	return si.si_pid;
+}
+
+/* ---- the child handle ---- */
+
+static void child_forget(osx_child *ch)
+{
+	ch->pid = 0;
+	ch->pidfd = -1;
+}
+
+void osx__child_reap(osx_child *ch)
+{
+	if (ch->pidfd >= 0)
+		osx__sys_close(ch->pidfd);
+	if (ch->pid > 0)
+		osx__sys_wait4(ch->pid, NULL, 0, NULL);
+	child_forget(ch);
+}
+
+/* waitid on the child, by pidfd when it has one (immune to pid reuse). */
+static int child_waitid(const osx_child *ch, siginfo_t *si, int options)
+{
+	memset(si, 0, sizeof(*si));
+	if (ch->pidfd >= 0)
+		return osx__sys_waitid((idtype_t)P_PIDFD, (id_t)ch->pidfd, si, options);
+	return osx__sys_waitid(P_PID, (id_t)ch->pid, si, options);
+}
+
+int osx__child_exited(const osx_child *ch)
+{
+	siginfo_t si;
+
+	return child_waitid(ch, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid != 0;
+}
+
+int osx_child_wait(osx_child *child, osx_wait_status *st, osx_error *err)
+{
+	osx_wait_status tmp;
+	siginfo_t si;
+	int r;
+
+	if (!child)
+		return osx_error_set(err, EINVAL, "waitid", NULL, NULL);
+	if (child->pid <= 0)
+		return osx_error_set(err, ECHILD, "waitid", NULL, NULL);
+	r = child_waitid(child, &si, WEXITED);
+	if (r < 0 && r != -ECHILD)
+		return osx_error_set(err, -r, "waitid", NULL, NULL);
+	/* Reaped, or gone (ECHILD: SIGCHLD ignored, or reaped elsewhere):
+	 * the handle is spent either way. */
+	if (child->pidfd >= 0)
+		osx__sys_close(child->pidfd);
+	child_forget(child);
+	if (r < 0)
+		return osx_error_set(err, -r, "waitid", NULL, NULL);
+	osx__siginfo_decode(&si, st ? st : &tmp);
+	return 0;
+}
+
+int osx_child_kill(const osx_child *child, int sig, osx_error *err)
+{
+	siginfo_t si;
+	int r;
+
+	if (!child)
+		return osx_error_set(err, EINVAL, "kill", NULL, NULL);
+	if (child->pid <= 0)
+		return osx_error_set(err, ESRCH, "kill", NULL, NULL);
+	if (child->pidfd >= 0) {
+		r = osx__sys_pidfd_send_signal(child->pidfd, sig, NULL, 0);
+		/* ENOSYS: a pidfd from CLONE_PIDFD on a kernel without
+		 * pidfd_send_signal (5.2), or valgrind. */
+		if (r != -ENOSYS)
+			return r < 0 ? osx_error_set(err, -r, "pidfd_send_signal", NULL, NULL) : 0;
+	}
+	/* By pid only while it is still our unreaped child (a zombie keeps
+	 * its pid): reaped behind the handle's back, the pid may be anyone's. */
+	memset(&si, 0, sizeof(si));
+	r = osx__sys_waitid(P_PID, (id_t)child->pid, &si, WEXITED | WNOHANG | WNOWAIT);
+	if (r == -ECHILD)
+		return osx_error_set(err, ESRCH, "kill", NULL, NULL);
+	if (r < 0)
+		return osx_error_set(err, -r, "waitid", NULL, NULL);
+	r = osx__sys_kill(child->pid, sig);
+	return r < 0 ? osx_error_set(err, -r, "kill", NULL, NULL) : 0;
 }
 
 int osx_kill(pid_t pid, int sig, osx_error *err)

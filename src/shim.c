@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/sendfile.h>
 #include <sys/syscall.h>
@@ -480,6 +481,42 @@ int osx__sys_sigprocmask(int how, const sigset_t *set, sigset_t *old)
 	/* pthread_sigmask returns the error instead of setting errno. */
 	e = pthread_sigmask(how, set, old);
 	return -e;
+}
+
+int osx__sys_prlimit(pid_t pid, int resource, const struct rlimit *new_, struct rlimit *old)
+{
+	int r = TRY(prlimit, prlimit(pid, resource, new_, old));
+
+	return RESULT(r);
+}
+
+int osx__sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off, void **map)
+{
+	void *m;
+
+#ifdef OSX_FAULT_INJECTION
+	if (inject(OSX__SYS_mmap, SITE))
+		return -errno;
+#endif
+	m = mmap(addr, len, prot, flags, fd, off);
+	if (m == MAP_FAILED)
+		return -errno;
+	*map = m;
+	return 0;
+}
+
+int osx__sys_munmap(void *addr, size_t len)
+{
+	int r = TRY(munmap, munmap(addr, len));
+
+	return RESULT(r);
+}
+
+int osx__sys_mprotect(void *addr, size_t len, int prot)
+{
+	int r = TRY(mprotect, mprotect(addr, len, prot));
+
+	return RESULT(r);
 }
 
 void osx__sys_sigmask_restore(const sigset_t *old)

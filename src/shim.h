@@ -167,6 +167,12 @@ pid_t osx__sys_setsid(void);
 int osx__sys_setpgid(pid_t pid, pid_t pgid);
 int osx__sys_sigprocmask(int how, const sigset_t *set, sigset_t *old);
 int osx__sys_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+/* prlimit(2) of this process or another. */
+int osx__sys_prlimit(pid_t pid, int resource, const struct rlimit *new_, struct rlimit *old);
+/* mmap: 0 with *map set, or -errno. */
+int osx__sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off, void **map);
+int osx__sys_munmap(void *addr, size_t len);
+int osx__sys_mprotect(void *addr, size_t len, int prot);
 /* Put back a mask sigprocmask saved: SIG_SETMASK with a valid set cannot
  * fail, so this is not an injection point and returns nothing. */
 void osx__sys_sigmask_restore(const sigset_t *old);

@@ -18,6 +18,10 @@
 
 #include "harness.h"
 
+/* src/spawn.c: unmaps the child stack kept for the next spawn, so the
+ * next one maps its own (and its mmap and mprotect can be failed). */
+void osx__spawn_stack_release(void);
+
 static char *sh_argv[] = { "/bin/sh", "-c", NULL, NULL };
 
 /* A default attribute running /bin/sh -c script. */
@@ -469,6 +473,7 @@ static void test_session_and_group(void **state)
 	a.pgroup = leader.pid;
 	child_ids(&a, &pid, &pgrp, &sid);
 	assert_int_equal(pgrp, leader.pid);
+	pid = leader.pid;
 	assert_int_equal(osx_child_kill(&leader, SIGKILL, &err), 0);
 	assert_int_equal(osx_child_wait(&leader, &st, &err), 0);
 	assert_int_equal(st.signal, SIGKILL);
@@ -476,7 +481,7 @@ static void test_session_and_group(void **state)
 	/* A group that does not exist: the parent hears which step failed. */
 	osx_spawn_attr_init(&a);
 	a.argv = sleeper;
-	a.pgroup = leader.pid;
+	a.pgroup = pid;
 	expect_spawn_error(&a, EPERM, "setpgid", NULL);
 }
 
@@ -1334,6 +1339,393 @@ static void test_sweep_run(void **state)
 	osx_sweep_run(&s);
 }
 
+/* ---- a child handle's whole life (issue 14, bug 1) ---- */
+
+/* A failed, a zeroed and a reaped handle: kill and wait are errors and
+ * never reach the kernel (kill(-1) was every process we may signal; a
+ * reaped pid may be reused by then). */
+static void test_child_handle_life(void **state)
+{
+	char *missing[] = { "/nonexistent/program", NULL }, *tru[] = { "/bin/true", NULL };
+	osx_child zero, ch;
+	osx_spawn_attr a;
+	osx_wait_status st;
+	osx_error err;
+	pid_t other;
+
+	(void)state;
+	osx_spawn_attr_init(&a);
+	a.argv = missing;
+	assert_int_equal(osx_spawn(&a, &ch, &err), -1);
+	/* Another child of ours, which a wait on a guess would reap. */
+	other = fork();
+	if (other == 0)
+		_exit(0);
+	assert_true(other > 0);
+	osx__fault_reset();
+	assert_int_equal(osx_child_kill(&ch, 0, &err), -1);
+	assert_int_equal(err.code, ESRCH);
+	assert_int_equal(osx_child_wait(&ch, &st, &err), -1);
+	assert_int_equal(err.code, ECHILD);
+	memset(&zero, 0, sizeof(zero));
+	assert_int_equal(osx_child_kill(&zero, 0, &err), -1);
+	assert_int_equal(err.code, ESRCH);
+	assert_int_equal(osx_child_wait(&zero, &st, &err), -1);
+	assert_int_equal(err.code, ECHILD);
+	assert_int_equal(osx__fault_count(OSX__SYS_kill) + osx__fault_count(OSX__SYS_wait4) +
+			 osx__fault_count(OSX__SYS_waitid) +
+			 osx__fault_count(OSX__SYS_pidfd_send_signal), 0);
+	assert_int_equal(waitpid(other, NULL, 0), other);
+
+	a.argv = tru;
+	assert_int_equal(osx_spawn(&a, &ch, &err), 0);
+	assert_int_equal(osx_child_wait(&ch, &st, &err), 0);
+	osx__fault_reset();
+	assert_int_equal(osx_child_kill(&ch, SIGKILL, &err), -1);
+	assert_int_equal(err.code, ESRCH);
+	assert_int_equal(osx_child_wait(&ch, &st, &err), -1);
+	assert_int_equal(err.code, ECHILD);
+	assert_int_equal(osx__fault_count(OSX__SYS_kill) +
+			 osx__fault_count(OSX__SYS_pidfd_send_signal), 0);
+}
+
+/* Without a pidfd (a kernel before 5.2 and no pidfd_open) and the child
+ * reaped behind the handle's back: its pid is not signalled. */
+static void test_child_reaped_elsewhere(void **state)
+{
+	char *argv[] = { "/bin/true", NULL };
+	osx_spawn_attr a;
+	osx_child ch;
+	osx_error err;
+
+	(void)state;
+	osx_spawn_attr_init(&a);
+	a.argv = argv;
+	osx__fault_fail(OSX__SYS_clone3, 1, 1, ENOSYS);
+	osx__fault_fail(OSX__SYS_clone, 1, 1, EINVAL);
+	osx__fault_fail(OSX__SYS_pidfd_open, 1, 1, ENOSYS);
+	assert_int_equal(osx_spawn(&a, &ch, &err), 0);
+	assert_int_equal(ch.pidfd, -1);
+	assert_int_equal(waitpid(ch.pid, NULL, 0), ch.pid);
+	osx__fault_reset();
+	assert_int_equal(osx_child_kill(&ch, SIGKILL, &err), -1);
+	assert_int_equal(err.code, ESRCH);
+	assert_int_equal(osx__fault_count(OSX__SYS_kill), 0);
+}
+
+/* ---- envp NULL while another thread changes the environment (bug 2) ---- */
+
+static volatile int env_churn_stop;
+
+static void *env_churn(void *arg)
+{
+	char name[32];
+	osx_error err;
+
+	(void)arg;
+	for (unsigned i = 0; !env_churn_stop; i++) {
+		snprintf(name, sizeof(name), "OSX_CHURN_%u", i % 64);
+		if (i % 128 < 64)
+			osx_setenv(name, "a fairly long value to make environ move", &err);
+		else
+			osx_unsetenv(name, &err);
+	}
+	return NULL;
+}
+
+static void test_spawn_env_race(void **state)
+{
+	char *argv[] = { "true", NULL };
+	int rounds = osx_test_under_valgrind() ? 20 : 300, failed = 0;
+	osx_spawn_attr a;
+	osx_child ch;
+	osx_wait_status st;
+	osx_error err;
+	pthread_t t;
+
+	(void)state;
+	osx_spawn_attr_init(&a);
+	a.argv = argv;
+	a.search_path = 1;
+	env_churn_stop = 0;
+	assert_int_equal(pthread_create(&t, NULL, env_churn, NULL), 0);
+	for (int i = 0; i < rounds; i++) {
+		if (osx_spawn(&a, &ch, &err) < 0 || osx_child_wait(&ch, &st, &err) < 0 ||
+		    st.returncode != 0)
+			failed++;
+	}
+	env_churn_stop = 1;
+	assert_int_equal(pthread_join(t, NULL), 0);
+	for (int i = 0; i < 64; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "OSX_CHURN_%d", i);
+		osx_unsetenv(name, &err);
+	}
+	assert_int_equal(failed, 0);
+}
+
+/* ---- no close_range (bug 3): Linux < 5.11, seccomp profiles ---- */
+
+static void check_no_close_range(int error, int no_proc)
+{
+	int leak = open("/dev/null", O_RDONLY); /* inheritable on purpose */
+	osx_spawn_attr a;
+	osx_run_result res;
+
+	assert_true(leak >= 3);
+	osx_spawn_attr_init(&a);
+	osx__fault_fail(OSX__SYS_close_range, 1, OSX__FAULT_ALWAYS, error);
+	if (no_proc) /* no /proc: the bounded loop up to RLIMIT_NOFILE */
+		osx__fault_fail(OSX__SYS_openat, 1, OSX__FAULT_ALWAYS, ENOENT);
+	assert_int_equal(run_capture(&a, "cd /proc/self/fd && echo *", &res), 0);
+	osx__fault_reset();
+	assert_string_equal(res.out, "0 1 2 3\n");
+	osx_run_result_free(&res);
+	close(leak);
+}
+
+/* Every step of the fallback, each failing: the child goes on (an fd it
+ * could not mark is the kernel's word against an fd it listed, which it
+ * never gives).  ctx: 1 also hides /proc. */
+static long sweep_no_close_range(void *ctx, osx_error *err)
+{
+	osx__fault_fail(OSX__SYS_close_range, 1, OSX__FAULT_ALWAYS, ENOSYS);
+	if (*(int *)ctx)
+		osx__fault_fail(OSX__SYS_openat, 1, OSX__FAULT_ALWAYS, ENOENT);
+	return sweep_spawn(NULL, err);
+}
+
+static void test_sweep_no_close_range(void **state)
+{
+	int no_proc;
+	struct osx_sweep s = { .run = sweep_no_close_range, .ctx = &no_proc };
+
+	(void)state;
+	for (no_proc = 0; no_proc <= 1; no_proc++)
+		osx_sweep_run(&s);
+}
+
+/* A fresh child stack: its mmap and mprotect failing, and the unmap of a
+ * stack nobody keeps (the release itself, with munmap failing). */
+static void stack_setup(void *ctx)
+{
+	(void)ctx;
+	osx__spawn_stack_release();
+}
+
+static void test_sweep_spawn_stack(void **state)
+{
+	struct osx_sweep s = { .setup = stack_setup, .run = sweep_spawn };
+
+	(void)state;
+	osx_sweep_run(&s);
+	osx__fault_fail(OSX__SYS_munmap, 1, 1, EINVAL);
+	osx__spawn_stack_release();
+	assert_int_equal(osx__fault_count(OSX__SYS_munmap), 1);
+}
+
+static void test_spawn_no_close_range(void **state)
+{
+	(void)state;
+	check_no_close_range(ENOSYS, 0);
+	check_no_close_range(EPERM, 0);
+	check_no_close_range(EINVAL, 0);
+	check_no_close_range(ENOSYS, 1);
+}
+
+/* ---- the fallback's report pipe (bug 4) ---- */
+
+/* A pass-through fd that is not open is an error, even where the report
+ * pipe would take its number; and with the memory shared the pipe is never
+ * read, so a fork() elsewhere that inherits it cannot hold the spawn. */
+static void test_spawn_report_pipe(void **state)
+{
+	char *argv[] = { "/bin/true", NULL };
+	int free_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	osx_spawn_attr a;
+	osx_child ch;
+	osx_wait_status st;
+	osx_error err;
+
+	(void)state;
+	assert_true(free_fd >= 3);
+	close(free_fd); /* the next fd the report pipe would get */
+	osx_spawn_attr_init(&a);
+	a.argv = argv;
+	a.pass_fds = &free_fd;
+	a.n_pass_fds = 1;
+	osx__fault_fail(OSX__SYS_clone3, 1, OSX__FAULT_ALWAYS, ENOSYS);
+	expect_spawn_error(&a, EBADF, "fcntl", NULL);
+	osx__fault_reset();
+	if (osx_test_under_valgrind())
+		return; /* its clone copies the memory: the pipe is the report */
+	a.n_pass_fds = 0;
+	osx__fault_fail(OSX__SYS_clone3, 1, OSX__FAULT_ALWAYS, ENOSYS);
+	assert_int_equal(osx_spawn(&a, &ch, &err), 0);
+	assert_int_equal(osx__fault_count(OSX__SYS_read), 0);
+	osx__fault_reset();
+	assert_int_equal(osx_child_wait(&ch, &st, &err), 0);
+}
+
+/* ---- a failed wait releases the handle (bug 5) ---- */
+
+static void test_child_wait_echild(void **state)
+{
+	char *argv[] = { "/bin/true", NULL };
+	struct sigaction ign, old;
+	int codes[3], pidfds[3];
+	osx_spawn_attr a;
+	osx_child ch;
+	osx_wait_status st;
+	osx_error err;
+
+	(void)state;
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	assert_int_equal(sigaction(SIGCHLD, &ign, &old), 0);
+	osx_spawn_attr_init(&a);
+	a.argv = argv;
+	for (int i = 0; i < 3; i++) {
+		codes[i] = -1;
+		if (osx_spawn(&a, &ch, &err) == 0 && osx_child_wait(&ch, &st, &err) < 0)
+			codes[i] = err.code;
+		pidfds[i] = ch.pidfd;
+	}
+	assert_int_equal(sigaction(SIGCHLD, &old, NULL), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(codes[i], ECHILD);
+		assert_int_equal(pidfds[i], -1);
+	}
+}
+
+/* ---- a small thread stack (bug 6) ---- */
+
+static void *spawn_on_small_stack(void *arg)
+{
+	char *argv[] = { "/bin/true", NULL };
+	osx_spawn_attr a;
+	osx_child ch;
+	osx_wait_status st;
+	osx_error err;
+	int *rc = arg;
+
+	osx_spawn_attr_init(&a);
+	a.argv = argv;
+	*rc = osx_spawn(&a, &ch, &err) < 0 || osx_child_wait(&ch, &st, &err) < 0 ? -1 :
+									       st.returncode;
+	return NULL;
+}
+
+static void test_spawn_small_stack(void **state)
+{
+	pthread_attr_t ta;
+	pthread_t t;
+	int rc = -2;
+
+	(void)state;
+	assert_int_equal(pthread_attr_init(&ta), 0);
+	/* posix_spawn works from here; the sanitizers need more of their own. */
+	assert_int_equal(pthread_attr_setstacksize(&ta, 20480 + (osx_test_under_valgrind() ? 0 : 0)), 0);
+	assert_int_equal(pthread_create(&t, &ta, spawn_on_small_stack, &rc), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	pthread_attr_destroy(&ta);
+	assert_int_equal(rc, 0);
+}
+
+/* ---- a grandchild holding the pipes (bug 7) ---- */
+
+static void test_run_grandchild_holds_pipes(void **state)
+{
+	osx_spawn_attr a;
+	osx_run_result res;
+	osx_error err;
+
+	(void)state;
+	sh_attr(&a, "echo out; sleep 2 & exit 4");
+	assert_int_equal(osx_run(&a, NULL, 0, 300, &res, &err), 0);
+	assert_false(res.timed_out);
+	assert_true(res.status.exited);
+	assert_int_equal(res.status.code, 4);
+	assert_string_equal(res.out, "out\n");
+	osx_run_result_free(&res);
+}
+
+/* ---- osx_pidfd_wait's answers with WNOHANG (bug 8) ---- */
+
+static void test_pidfd_wait_nohang(void **state)
+{
+	char *argv[] = { "/bin/sh", "-c", "read x; exit 3", NULL };
+	int p[2];
+	osx_spawn_attr a;
+	osx_child ch;
+	osx_wait_status st;
+	osx_error err;
+	struct pollfd pfd;
+
+	(void)state;
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	osx_spawn_attr_init(&a);
+	a.argv = argv;
+	a.fd[0] = p[0];
+	assert_int_equal(osx_spawn(&a, &ch, &err), 0);
+	close(p[0]);
+	if (ch.pidfd < 0) { /* valgrind */
+		close(p[1]);
+		assert_int_equal(osx_child_wait(&ch, &st, &err), 0);
+		return;
+	}
+	/* Running: 0, the status zeroed. */
+	assert_int_equal(osx_pidfd_wait(ch.pidfd, &st, WNOHANG, &err), 0);
+	assert_false(st.exited);
+	close(p[1]);
+	pfd.fd = ch.pidfd;
+	pfd.events = POLLIN;
+	assert_int_equal(poll(&pfd, 1, -1), 1);
+	/* Ended: reaped now, its pid and status. */
+	assert_int_equal(osx_pidfd_wait(ch.pidfd, &st, WNOHANG, &err), ch.pid);
+	assert_true(st.exited);
+	assert_int_equal(st.code, 3);
+	/* Gone: ECHILD. */
+	assert_int_equal(osx_pidfd_wait(ch.pidfd, &st, WNOHANG, &err), -1);
+	assert_int_equal(err.code, ECHILD);
+	close(ch.pidfd);
+}
+
+/* ---- PATH search past ENOEXEC (bug 9), as _posixsubprocess does ---- */
+
+static void test_path_search_past_enoexec(void **state)
+{
+	const char *bad = osx_test_path(0, "bad");
+	const char *good = osx_test_path(1, "good");
+	char prog[4200], path[8500];
+	char *argv[] = { "prog", NULL };
+	char *envp[] = { path, NULL };
+	osx_spawn_attr a;
+	osx_child ch;
+	osx_wait_status st;
+	osx_error err;
+
+	(void)state;
+	assert_int_equal(mkdir(bad, 0755), 0);
+	assert_int_equal(mkdir(good, 0755), 0);
+	snprintf(prog, sizeof(prog), "%s/prog", bad);
+	write_file(prog, "\x7f" "ELF garbage", 0755);
+	snprintf(prog, sizeof(prog), "%s/prog", good);
+	write_file(prog, "#!/bin/sh\nexit 42\n", 0755);
+	osx_spawn_attr_init(&a);
+	a.argv = argv;
+	a.envp = envp;
+	a.search_path = 1;
+	snprintf(path, sizeof(path), "PATH=%s:%s", bad, good);
+	assert_int_equal(osx_spawn(&a, &ch, &err), 0);
+	assert_int_equal(osx_child_wait(&ch, &st, &err), 0);
+	assert_int_equal(st.returncode, 42);
+	/* None runs: the first error that is not ENOENT/ENOTDIR. */
+	snprintf(path, sizeof(path), "PATH=/nonexistent:%s:/nonexistent", bad);
+	expect_spawn_error(&a, ENOEXEC, "execve", "prog");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1365,6 +1757,18 @@ int main(void)
 		OSX_TEST(test_run_wait_fails),
 		OSX_TEST(test_run_spawn_fails),
 		OSX_TEST(test_system_faults),
+		OSX_TEST(test_child_handle_life),
+		OSX_TEST(test_child_reaped_elsewhere),
+		OSX_TEST(test_spawn_env_race),
+		OSX_TEST(test_spawn_no_close_range),
+		OSX_TEST(test_sweep_no_close_range),
+		OSX_TEST(test_sweep_spawn_stack),
+		OSX_TEST(test_spawn_report_pipe),
+		OSX_TEST(test_child_wait_echild),
+		OSX_TEST(test_run_grandchild_holds_pipes),
+		OSX_TEST(test_pidfd_wait_nohang),
+		OSX_TEST(test_path_search_past_enoexec),
+		OSX_TEST(test_spawn_small_stack),
 	};
 
 	return OSX_RUN(tests);

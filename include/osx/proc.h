@@ -42,7 +42,10 @@ OSX_API int osx_execvp(const char *file, char *const argv[], osx_error *err);
 
 /* waitpid: returns the pid (0 with WNOHANG and nothing to report). */
 OSX_API pid_t osx_waitpid(pid_t pid, osx_wait_status *st, int options, osx_error *err);
-/* Wait on a pidfd (waitid P_PIDFD, WEXITED added): immune to pid reuse. */
+/* Wait on a pidfd (waitid P_PIDFD, WEXITED added): immune to pid reuse.
+ * Returns the child's pid when a status was collected, 0 with WNOHANG when
+ * there is nothing to report yet (st zeroed), -1 on error (ECHILD once
+ * reaped). */
 OSX_API int osx_pidfd_wait(int pidfd, osx_wait_status *st, int options, osx_error *err);
 OSX_API int osx_kill(pid_t pid, int sig, osx_error *err);
 OSX_API pid_t osx_getpid(void);
@@ -83,16 +86,24 @@ typedef struct {
 
 OSX_API void osx_spawn_attr_init(osx_spawn_attr *attr);
 
+/* A spawned child.  pid is > 0 while the child is unreaped and 0 when the
+ * handle has none (a failed spawn, a reaped child, OSX_CHILD_INIT). */
 typedef struct {
 	pid_t pid;
-	int pidfd; /* -1 where the kernel has no pidfds */
+	int pidfd; /* -1 where the kernel has no pidfds, and once reaped */
 } osx_child;
+
+#define OSX_CHILD_INIT { 0, -1 }
 
 /* Start a program without fork(): the parent's error names the failing
  * step of the child ("execve", "chdir", "dup2"...) and its path. */
 OSX_API int osx_spawn(const osx_spawn_attr *attr, osx_child *child, osx_error *err);
-/* Wait for a spawned child (by pidfd when it has one) and close its pidfd. */
+/* Wait for a spawned child (by pidfd when it has one), close its pidfd and
+ * empty the handle ({ 0, -1 }); ECHILD on a handle with no child, and when
+ * the child is gone (the handle is emptied too). */
 OSX_API int osx_child_wait(osx_child *child, osx_wait_status *st, osx_error *err);
+/* Signal the child: by pidfd, or by pid only while it is still our
+ * unreaped child; ESRCH on a handle with no child. */
 OSX_API int osx_child_kill(const osx_child *child, int sig, osx_error *err);
 
 /* subprocess.run(capture_output=True, input=..., timeout=...). */
