@@ -16,6 +16,7 @@
 #include "fail.h"
 #include "proc_internal.h"
 #include "shim.h"
+#include "spawn_internal.h"
 
 struct sink {
 	char **buf;
@@ -165,7 +166,7 @@ int osx_run(const osx_spawn_attr *attr, const void *input, size_t input_len,
 	    int timeout_ms, osx_run_result *res, osx_error *err)
 {
 	osx__fail f = OSX__FAIL_INIT;
-	osx_spawn_attr a;
+	struct osx_spawn_attr a;
 	osx_child ch;
 	int fds[6] = { -1, -1, -1, -1, -1, -1 }; /* in r/w, out r/w, err r/w */
 	sigset_t pipeset, old, pend;
@@ -174,6 +175,7 @@ int osx_run(const osx_spawn_attr *attr, const void *input, size_t input_len,
 
 	if (!attr || !res || (input_len && !input))
 		return osx_error_set(err, EINVAL, "run", NULL, NULL);
+	/* A copy that shares attr's arrays, for this run only. */
 	memset(res, 0, sizeof(*res));
 	for (int i = input ? 0 : 1; i < 3 && r == 0; i++)
 		r = osx__sys_pipe2(fds + (size_t)2 * i, O_CLOEXEC);
@@ -184,9 +186,9 @@ int osx_run(const osx_spawn_attr *attr, const void *input, size_t input_len,
 	}
 	a = *attr;
 	if (input)
-		a.fd[0] = fds[0];
-	a.fd[1] = fds[3];
-	a.fd[2] = fds[5];
+		a.stdio[0] = fds[0];
+	a.stdio[1] = fds[3];
+	a.stdio[2] = fds[5];
 	if (osx_spawn(&a, &ch, &e) < 0) {
 		osx__fail_from(&f, &e);
 		close_all(fds, 6);
@@ -230,6 +232,8 @@ int osx_run(const osx_spawn_attr *attr, const void *input, size_t input_len,
 
 void osx_run_result_free(osx_run_result *res)
 {
+	if (!res)
+		return;
 	free(res->out);
 	free(res->err);
 	res->out = res->err = NULL;
@@ -290,7 +294,7 @@ int osx_system(const char *command, osx_error *err)
 	char *argv[] = { "/bin/sh", "-c", (char *)command, NULL };
 	osx__fail f = OSX__FAIL_INIT;
 	sigset_t dfl, chld, oldmask;
-	osx_spawn_attr a;
+	struct osx_spawn_attr a;
 	osx_child ch;
 	osx_wait_status st;
 	osx_error e;
@@ -310,12 +314,15 @@ int osx_system(const char *command, osx_error *err)
 		system_leave();
 		return osx_error_set(err, -r, "sigprocmask", NULL, NULL);
 	}
-	osx_spawn_attr_init(&a);
+	osx__spawn_attr_defaults(&a);
 	a.argv = argv;
 	a.close_fds = 0;
 	a.reset_signals = 0;
-	a.sigdefault = &dfl;
-	a.sigmask = &oldmask;
+	a.restore_signals = 0;
+	a.has_sigdefault = 1;
+	a.sigdefault = dfl;
+	a.has_sigmask = 1;
+	a.sigmask = oldmask;
 	memset(&st, 0, sizeof(st));
 	if (osx_spawn(&a, &ch, &e) < 0) {
 		osx__fail_from(&f, &e);

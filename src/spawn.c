@@ -35,6 +35,7 @@
 #include "fail.h"
 #include "proc_internal.h"
 #include "shim.h"
+#include "spawn_internal.h"
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
@@ -105,30 +106,28 @@ __attribute__((destructor)) void osx__spawn_stack_release(void)
 		stack_unmap(s);
 }
 
-enum step { STEP_SIGACTION, STEP_SIGPROCMASK, STEP_SETSID, STEP_SETPGID, STEP_DUP,
-	    STEP_DUP2, STEP_CLOSE_RANGE, STEP_FCNTL, STEP_CHDIR, STEP_EXECVE };
-
-static const char *const step_names[] = {
-	[STEP_SIGACTION] = "sigaction", [STEP_SIGPROCMASK] = "sigprocmask",
-	[STEP_SETSID] = "setsid", [STEP_SETPGID] = "setpgid", [STEP_DUP] = "fcntl",
-	[STEP_DUP2] = "dup2", [STEP_CLOSE_RANGE] = "close_range",
-	[STEP_FCNTL] = "fcntl", [STEP_CHDIR] = "chdir", [STEP_EXECVE] = "execve",
-};
-
 struct report {
-	int err; /* 0: no failure (yet) */
-	int step;
+	int err;          /* 0: no failure (yet) */
+	const char *call; /* the step that failed, as the shim names it */
+	int arg;          /* the fd action it was (for its path), or -1 */
 };
 
 struct spawn_ctx {
 	const osx_spawn_attr *attr;
 	char *const *envp;
 	const char *path_env;
-	int src[3];   /* what goes to fd 0..2: an fd, or OSX_SPAWN_INHERIT/CLOSE */
+	const char *program;          /* the path to execute (or search) */
+	struct osx__fd_action *acts;  /* stdio, then the attr's actions */
+	int *cur;                     /* per action: the fd a dup reads */
+	size_t n_acts;
+	int exec_fd;  /* program_fd, or its copy out of the actions' way */
 	int floor;    /* above every fd the attributes name: where copies go */
 	int errfd;    /* fallback: write end of the report pipe; else -1 */
 	int readfd;   /* fallback: its read end, closed first in the child */
 	int cleared;  /* clone3: the kernel reset the handlers, the mask is the caller's */
+	int has_dfl;  /* dfl holds signals to put to SIG_DFL */
+	sigset_t dfl;
+	const sigset_t *mask; /* the child's mask; NULL: the caller's */
 	volatile int ran;  /* set by the child: it shares this memory */
 	struct report rep; /* the child's failure, read by the parent */
 	sigset_t oldmask;  /* fallback: the caller's mask (all blocked meanwhile) */
@@ -138,20 +137,25 @@ struct spawn_ctx {
 /* Every call below is a plain system call through the shim (which only
  * counts attempts in static memory) or a byte copy: async-signal-safe, and
  * safe to make in a child that shares the parent's memory. */
-static _Noreturn void child_fail(struct spawn_ctx *c, int step, int e)
+static _Noreturn void child_fail_at(struct spawn_ctx *c, const char *call, int e, int arg)
 {
 	/* The parent reads rep once this child is gone (CLONE_VFORK). */
 	c->rep.err = e;
-	c->rep.step = step;
+	c->rep.call = call;
+	c->rep.arg = arg;
 	if (c->errfd >= 0)
 		osx__sys_write(c->errfd, &c->rep, sizeof(c->rep));
 	osx__sys_exit(127);
 }
 
+static _Noreturn void child_fail(struct spawn_ctx *c, const char *call, int e)
+{
+	child_fail_at(c, call, e, -1);
+}
+
 static void child_signals(struct spawn_ctx *c)
 {
-	const sigset_t *mask = NULL;
-	sigset_t empty;
+	const sigset_t *mask = c->mask;
 	int r;
 
 	if (!c->cleared) {
@@ -178,33 +182,27 @@ static void child_signals(struct spawn_ctx *c)
 			sa.sa_handler = SIG_DFL;
 			r = osx__sys_sigaction(sig, &sa, NULL);
 			if (r < 0)
-				child_fail(c, STEP_SIGACTION, -r);
+				child_fail(c, "sigaction", -r);
 		}
-		mask = &c->oldmask;
+		if (!mask)
+			mask = &c->oldmask;
 	}
-	if (c->attr->sigdefault) {
+	if (c->has_dfl) {
 		struct sigaction dfl;
 
 		memset(&dfl, 0, sizeof(dfl));
 		dfl.sa_handler = SIG_DFL;
 		for (int sig = 1; sig < NSIG; sig++) {
-			if (sig == SIGKILL || sig == SIGSTOP ||
-			    sigismember(c->attr->sigdefault, sig) != 1)
+			if (sig == SIGKILL || sig == SIGSTOP || sigismember(&c->dfl, sig) != 1)
 				continue;
 			r = osx__sys_sigaction(sig, &dfl, NULL);
 			if (r < 0)
-				child_fail(c, STEP_SIGACTION, -r);
+				child_fail(c, "sigaction", -r);
 		}
 	}
-	if (c->attr->reset_signals) {
-		sigemptyset(&empty);
-		mask = &empty;
-	}
-	if (c->attr->sigmask)
-		mask = c->attr->sigmask;
 	/* On the clone3 path the caller's mask is already the child's. */
 	if (mask && (r = osx__sys_sigprocmask(SIG_SETMASK, mask, NULL)) < 0)
-		child_fail(c, STEP_SIGPROCMASK, -r);
+		child_fail(c, "sigprocmask", -r);
 }
 
 /* "123" -> 123; -1 for anything that is not a decimal fd number. */
@@ -269,50 +267,108 @@ static int no_close_range(int r)
 	return r == -ENOSYS || r == -EINVAL || r == -EPERM;
 }
 
+/* Is fd made by an action other than k? */
+static int targeted(const struct spawn_ctx *c, int fd, size_t k)
+{
+	for (size_t j = 0; j < c->n_acts; j++)
+		if (j != k && c->acts[j].fd == fd)
+			return 1;
+	return 0;
+}
+
+/*
+ * The fd work, in the order CPython's _posixsubprocess does it: every fd
+ * >= 3 marked CLOEXEC (close_fds), then the actions in order.  A dup reads
+ * the parent's fd as it was at spawn time: a source that some action
+ * overwrites is first copied above every fd the attributes name (CLOEXEC,
+ * so the copy does not reach the program).  What an action makes is
+ * inheritable: dup2 clears CLOEXEC, and a pass-through fd is cleared.
+ */
 static void child_fds(struct spawn_ctx *c)
 {
-	const osx_spawn_attr *a = c->attr;
-	int src[3];
 	int r;
 
-	/* A source below 3 would be overwritten by an earlier dup2: move it
-	 * up first (CLOEXEC, so the copy does not reach the program), above
-	 * every fd the attributes name, so it cannot land on a pass_fds
-	 * number that is not open. */
-	for (int i = 0; i < 3; i++) {
-		src[i] = c->src[i];
-		if (src[i] >= 0 && src[i] < 3 && src[i] != i) {
-			r = osx__sys_fcntl(src[i], F_DUPFD_CLOEXEC, c->floor);
-			if (r < 0)
-				child_fail(c, STEP_DUP, -r);
-			src[i] = r;
-		}
-	}
-	for (int i = 0; i < 3; i++) {
-		if (src[i] == OSX_SPAWN_CLOSE) {
-			osx__sys_close(i);
-		} else if (src[i] == i) {
-			r = osx__sys_fcntl(i, F_SETFD, 0);
-			if (r < 0)
-				child_fail(c, STEP_FCNTL, -r);
-		} else if (src[i] >= 0) {
-			r = osx__sys_dup2(src[i], i);
-			if (r < 0)
-				child_fail(c, STEP_DUP2, -r);
-		}
-	}
-	if (a->close_fds) {
+	if (c->attr->close_fds) {
 		r = osx__sys_close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 		if (no_close_range(r))
 			cloexec_from_3();
 		else if (r < 0)
-			child_fail(c, STEP_CLOSE_RANGE, -r);
+			child_fail(c, "close_range", -r);
 	}
-	for (size_t i = 0; i < a->n_pass_fds; i++) {
-		r = osx__sys_fcntl(a->pass_fds[i], F_SETFD, 0);
+	for (size_t k = 0; k < c->n_acts; k++) {
+		if (c->acts[k].op != OSX__FD_DUP || !targeted(c, c->acts[k].src, k))
+			continue;
+		r = osx__sys_fcntl(c->acts[k].src, F_DUPFD_CLOEXEC, c->floor);
 		if (r < 0)
-			child_fail(c, STEP_FCNTL, -r);
+			child_fail_at(c, "fcntl", -r, (int)k);
+		c->cur[k] = r;
 	}
+	if (c->exec_fd >= 0 && targeted(c, c->exec_fd, c->n_acts)) {
+		r = osx__sys_fcntl(c->exec_fd, F_DUPFD_CLOEXEC, c->floor);
+		if (r < 0)
+			child_fail(c, "fcntl", -r);
+		c->exec_fd = r;
+	}
+	for (size_t k = 0; k < c->n_acts; k++) {
+		const struct osx__fd_action *act = &c->acts[k];
+
+		switch (act->op) {
+		case OSX__FD_DUP:
+			if (c->cur[k] == act->fd)
+				r = osx__sys_fcntl(act->fd, F_SETFD, 0);
+			else
+				r = osx__sys_dup2(c->cur[k], act->fd);
+			if (r < 0)
+				child_fail_at(c, c->cur[k] == act->fd ? "fcntl" : "dup2", -r, (int)k);
+			break;
+		case OSX__FD_CLOSE:
+			osx__sys_close(act->fd);
+			break;
+		case OSX__FD_OPEN:
+			r = osx__sys_openat(AT_FDCWD, act->path, act->flags & ~O_CLOEXEC,
+					    (mode_t)act->mode);
+			if (r < 0)
+				child_fail_at(c, "openat", -r, (int)k);
+			if (r != act->fd) {
+				int d = osx__sys_dup2(r, act->fd);
+
+				osx__sys_close(r);
+				if (d < 0)
+					child_fail_at(c, "dup2", -d, (int)k);
+			}
+			break;
+		}
+	}
+}
+
+/* The credentials and limits, after the fds and cwd (which may need the
+ * parent's rights) and before the signals. */
+static void child_creds(struct spawn_ctx *c)
+{
+	const osx_spawn_attr *a = c->attr;
+	int r;
+
+	if (a->umask >= 0)
+		osx__sys_umask((mode_t)a->umask);
+	for (size_t i = 0; i < a->n_rlimits; i++) {
+		struct rlimit rl;
+
+		rl.rlim_cur = a->rlimits[i].soft == OSX_RLIM_INFINITY ? RLIM_INFINITY :
+									  (rlim_t)a->rlimits[i].soft;
+		rl.rlim_max = a->rlimits[i].hard == OSX_RLIM_INFINITY ? RLIM_INFINITY :
+									  (rlim_t)a->rlimits[i].hard;
+		r = osx__sys_prlimit(0, a->rlimits[i].resource, &rl, NULL);
+		if (r < 0)
+			child_fail(c, "prlimit", -r);
+	}
+	/* As _posixsubprocess: groups, then the gid, then the uid (which
+	 * may take away the right to change the others). */
+	if (a->has_groups && (r = osx__sys_setgroups(a->n_groups, a->groups)) < 0)
+		child_fail(c, "setgroups", -r);
+	if (a->gid != (gid_t)-1 && (r = osx__sys_setresgid(a->gid, a->gid, a->gid)) < 0)
+		child_fail(c, "setresgid", -r);
+	if (a->uid != (uid_t)-1 && (r = osx__sys_setresuid(a->uid, a->uid, a->uid)) < 0)
+		child_fail(c, "setresuid", -r);
 }
 
 static int child_main(void *arg)
@@ -327,57 +383,24 @@ static int child_main(void *arg)
 	if (c->readfd >= 0)
 		osx__sys_close(c->readfd);
 	if (a->new_session && (r = osx__sys_setsid()) < 0)
-		child_fail(c, STEP_SETSID, -r);
+		child_fail(c, "setsid", -r);
 	if (a->pgroup >= 0 && (r = osx__sys_setpgid(0, a->pgroup)) < 0)
-		child_fail(c, STEP_SETPGID, -r);
+		child_fail(c, "setpgid", -r);
 	child_fds(c);
 	if (a->cwd && (r = osx__sys_chdir(a->cwd)) < 0)
-		child_fail(c, STEP_CHDIR, -r);
+		child_fail(c, "chdir", -r);
+	child_creds(c);
 	/* Last: the fallback keeps every signal blocked until here. */
 	child_signals(c);
+	if (c->exec_fd >= 0) {
+		r = osx__sys_execveat(c->exec_fd, "", a->argv, c->envp, AT_EMPTY_PATH);
+		child_fail(c, "execveat", -r);
+	}
 	if (a->search_path)
-		r = osx__exec_search(a->argv[0], c->path_env, a->argv, c->envp, c->buf);
+		r = osx__exec_search(c->program, c->path_env, a->argv, c->envp, c->buf);
 	else
-		r = -osx__sys_execve(a->argv[0], a->argv, c->envp);
-	child_fail(c, STEP_EXECVE, r);
-}
-
-void osx_spawn_attr_init(osx_spawn_attr *attr)
-{
-	memset(attr, 0, sizeof(*attr));
-	attr->fd[0] = attr->fd[1] = attr->fd[2] = OSX_SPAWN_INHERIT;
-	attr->close_fds = 1;
-	attr->pgroup = -1;
-	attr->reset_signals = 1;
-}
-
-static int check_attr(const osx_spawn_attr *a)
-{
-	if (!a || !a->argv || !a->argv[0])
-		return EINVAL;
-	for (int i = 0; i < 3; i++)
-		if (a->fd[i] < OSX_SPAWN_CLOSE)
-			return EINVAL;
-	if (a->n_pass_fds && !a->pass_fds)
-		return EINVAL;
-	for (size_t i = 0; i < a->n_pass_fds; i++)
-		if (a->pass_fds[i] < 0 || a->pass_fds[i] == INT_MAX)
-			return EINVAL;
-	return 0;
-}
-
-/* One above the highest fd the attributes name (at least 3). */
-static int fd_floor(const osx_spawn_attr *a)
-{
-	int floor = 3;
-
-	for (int i = 0; i < 3; i++)
-		if (a->fd[i] >= floor)
-			floor = a->fd[i] + 1;
-	for (size_t i = 0; i < a->n_pass_fds; i++)
-		if (a->pass_fds[i] >= floor)
-			floor = a->pass_fds[i] + 1;
-	return floor;
+		r = -osx__sys_execve(c->program, a->argv, c->envp);
+	child_fail(c, "execve", r);
 }
 
 /*
@@ -394,7 +417,7 @@ static pid_t spawn_clone3(struct spawn_ctx *c, void *stack, int *pidfd)
 	c->errfd = c->readfd = -1;
 	return osx__sys_clone3(child_main, c, (char *)stack + CHILD_GUARD, CHILD_STACK,
 			       CLONE_VM | CLONE_VFORK | CLONE_PIDFD | CLONE_CLEAR_SIGHAND, SIGCHLD,
-			       pidfd);
+			       pidfd, c->attr->cgroup);
 }
 
 /* No clone3 (ENOSYS: Linux < 5.3, valgrind, seccomp filters, architectures
@@ -514,52 +537,419 @@ static char **environ_copy(osx__fail *f)
 	return copy;
 }
 
+/* ---- the attribute object ---- */
+
+void osx__spawn_attr_defaults(struct osx_spawn_attr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->program_fd = -1;
+	a->stdio[0] = a->stdio[1] = a->stdio[2] = OSX_SPAWN_INHERIT;
+	a->close_fds = 1;
+	a->pgroup = -1;
+	a->reset_signals = 1;
+	a->restore_signals = 1;
+	a->uid = (uid_t)-1;
+	a->gid = (gid_t)-1;
+	a->umask = -1;
+	a->cgroup = -1;
+}
+
+osx_spawn_attr *osx_spawn_attr_new(osx_error *err)
+{
+	osx_spawn_attr *a = osx__malloc(sizeof(*a));
+
+	if (!a) {
+		osx_error_set(err, ENOMEM, "malloc", NULL, NULL);
+		return NULL;
+	}
+	osx__spawn_attr_defaults(a);
+	return a;
+}
+
+void osx_spawn_attr_free(osx_spawn_attr *a)
+{
+	if (!a)
+		return;
+	free(a->actions);
+	free(a->groups);
+	free(a->rlimits);
+	free(a);
+}
+
+/* Every setter: EINVAL for a NULL object, in err. */
+#define ATTR_CHECK(a, err)                                                   \
+	do {                                                                 \
+		if (!(a))                                                    \
+			return osx_error_set((err), EINVAL, "spawn_attr", NULL, NULL); \
+	} while (0)
+
+static int bad(osx_error *err)
+{
+	return osx_error_set(err, EINVAL, "spawn_attr", NULL, NULL);
+}
+
+int osx_spawn_attr_set_argv(osx_spawn_attr *a, char *const argv[], osx_error *err)
+{
+	ATTR_CHECK(a, err);
+	if (!argv)
+		return bad(err);
+	a->argv = argv;
+	return 0;
+}
+
+int osx_spawn_attr_set_program(osx_spawn_attr *a, const char *path, osx_error *err)
+{
+	ATTR_CHECK(a, err);
+	a->program = path;
+	return 0;
+}
+
+int osx_spawn_attr_set_program_fd(osx_spawn_attr *a, int fd, osx_error *err)
+{
+	ATTR_CHECK(a, err);
+	if (fd < -1 || fd == INT_MAX)
+		return bad(err);
+	a->program_fd = fd;
+	return 0;
+}
+
+int osx_spawn_attr_set_envp(osx_spawn_attr *a, char *const envp[], osx_error *err)
+{
+	ATTR_CHECK(a, err);
+	a->envp = envp;
+	return 0;
+}
+
+int osx_spawn_attr_set_cwd(osx_spawn_attr *a, const char *cwd, osx_error *err)
+{
+	ATTR_CHECK(a, err);
+	a->cwd = cwd;
+	return 0;
+}
+
+int osx_spawn_attr_set_search_path(osx_spawn_attr *a, int on, osx_error *err)
+{
+	ATTR_CHECK(a, err);
+	a->search_path = on != 0;
+	return 0;
+}
+
+int osx_spawn_attr_set_stdio(osx_spawn_attr *a, int child_fd, int fd, osx_error *err)
+{
+	ATTR_CHECK(a, err);
+	if (child_fd < 0 || child_fd > 2 || fd < OSX_SPAWN_CLOSE || fd == INT_MAX)
+		return bad(err);
+	a->stdio[child_fd] = fd;
+	return 0;
+}
+
+static int add_action(osx_spawn_attr *a, const struct osx__fd_action *act, osx_error *err)
+{
+	if (act->fd < 0 || act->fd == INT_MAX || (act->op == OSX__FD_DUP &&
+						   (act->src < 0 || act->src == INT_MAX)))
+		return bad(err);
+	if (a->n_actions == a->cap_actions) {
+		size_t cap = a->cap_actions ? a->cap_actions * 2 : 8;
+		struct osx__fd_action *p = osx__realloc(a->actions, cap * sizeof(*p));
+
+		if (!p)
+			return osx_error_set(err, ENOMEM, "realloc", NULL, NULL);
+		a->actions = p;
+		a->cap_actions = cap;
+	}
+	a->actions[a->n_actions++] = *act;
+	return 0;
+}
+
+int osx_spawn_attr_dup(osx_spawn_attr *a, int parent_fd, int child_fd, osx_error *err)
+{
+	struct osx__fd_action act = { OSX__FD_DUP, child_fd, parent_fd, 0, 0, NULL };
+
+	ATTR_CHECK(a, err);
+	return add_action(a, &act, err);
+}
+
+int osx_spawn_attr_close(osx_spawn_attr *a, int child_fd, osx_error *err)
+{
+	struct osx__fd_action act = { OSX__FD_CLOSE, child_fd, -1, 0, 0, NULL };
+
+	ATTR_CHECK(a, err);
+	return add_action(a, &act, err);
+}
+
+int osx_spawn_attr_open(osx_spawn_attr *a, int child_fd, const char *path, int flags,
+			unsigned mode, osx_error *err)
+{
+	struct osx__fd_action act = { OSX__FD_OPEN, child_fd, -1, flags, mode, path };
+
+	ATTR_CHECK(a, err);
+	if (!path)
+		return bad(err);
+	return add_action(a, &act, err);
+}
+
+int osx_spawn_attr_set_close_fds(osx_spawn_attr *a, int on, osx_error *err)
+{
+	ATTR_CHECK(a, err);
+	a->close_fds = on != 0;
+	return 0;
+}
+
+int osx_spawn_attr_set_new_session(osx_spawn_attr *a, int on, osx_error *err)
+{
+	ATTR_CHECK(a, err);
+	a->new_session = on != 0;
+	return 0;
+}
+
+int osx_spawn_attr_set_pgroup(osx_spawn_attr *a, pid_t pgid, osx_error *err)
+{
+	ATTR_CHECK(a, err);
+	if (pgid < -1)
+		return bad(err);
+	a->pgroup = pgid;
+	return 0;
+}
+
+int osx_spawn_attr_set_reset_signals(osx_spawn_attr *a, int on, osx_error *err)
+{
+	ATTR_CHECK(a, err);
+	a->reset_signals = on != 0;
+	return 0;
+}
+
+int osx_spawn_attr_set_restore_signals(osx_spawn_attr *a, int on, osx_error *err)
+{
+	ATTR_CHECK(a, err);
+	a->restore_signals = on != 0;
+	return 0;
+}
+
+/* n signal numbers into a set; EINVAL for one that is not a signal. */
+static int sigs_to_set(const int *sigs, size_t n, sigset_t *set, osx_error *err)
+{
+	sigset_t tmp;
+
+	if (n && !sigs)
+		return bad(err);
+	sigemptyset(&tmp);
+	for (size_t i = 0; i < n; i++)
+		if (sigs[i] <= 0 || sigs[i] >= NSIG || sigaddset(&tmp, sigs[i]) < 0)
+			return bad(err);
+	*set = tmp;
+	return 0;
+}
+
+int osx_spawn_attr_set_sigdefault(osx_spawn_attr *a, const int *sigs, size_t n, osx_error *err)
+{
+	ATTR_CHECK(a, err);
+	if (sigs_to_set(sigs, n, &a->sigdefault, err) < 0)
+		return -1;
+	a->has_sigdefault = n > 0;
+	return 0;
+}
+
+int osx_spawn_attr_set_sigmask(osx_spawn_attr *a, const int *sigs, size_t n, osx_error *err)
+{
+	ATTR_CHECK(a, err);
+	if (sigs_to_set(sigs, n, &a->sigmask, err) < 0)
+		return -1;
+	a->has_sigmask = 1;
+	return 0;
+}
+
+int osx_spawn_attr_set_user(osx_spawn_attr *a, uid_t uid, osx_error *err)
+{
+	ATTR_CHECK(a, err);
+	a->uid = uid;
+	return 0;
+}
+
+int osx_spawn_attr_set_group(osx_spawn_attr *a, gid_t gid, osx_error *err)
+{
+	ATTR_CHECK(a, err);
+	a->gid = gid;
+	return 0;
+}
+
+int osx_spawn_attr_set_extra_groups(osx_spawn_attr *a, const gid_t *groups, size_t n,
+				    osx_error *err)
+{
+	gid_t *copy = NULL;
+
+	ATTR_CHECK(a, err);
+	if ((n && !groups) || n > 65536)
+		return bad(err);
+	if (n) {
+		copy = osx__malloc(n * sizeof(*copy));
+		if (!copy)
+			return osx_error_set(err, ENOMEM, "malloc", NULL, NULL);
+		memcpy(copy, groups, n * sizeof(*copy));
+	}
+	free(a->groups);
+	a->groups = copy;
+	a->n_groups = n;
+	a->has_groups = 1;
+	return 0;
+}
+
+int osx_spawn_attr_set_umask(osx_spawn_attr *a, int mask, osx_error *err)
+{
+	ATTR_CHECK(a, err);
+	if (mask < -1 || mask > 0777)
+		return bad(err);
+	a->umask = mask;
+	return 0;
+}
+
+int osx_spawn_attr_set_rlimit(osx_spawn_attr *a, int resource, uint64_t soft, uint64_t hard,
+			      osx_error *err)
+{
+	struct osx__rlimit *p;
+	size_t i;
+
+	ATTR_CHECK(a, err);
+	if (resource < 0 || resource >= RLIM_NLIMITS || soft > hard)
+		return bad(err);
+	if ((soft != OSX_RLIM_INFINITY && soft >= (uint64_t)RLIM_INFINITY) ||
+	    (hard != OSX_RLIM_INFINITY && hard >= (uint64_t)RLIM_INFINITY))
+		return bad(err);
+	for (i = 0; i < a->n_rlimits && a->rlimits[i].resource != resource; i++)
+		;
+	if (i == a->n_rlimits) {
+		p = osx__realloc(a->rlimits, (i + 1) * sizeof(*p));
+		if (!p)
+			return osx_error_set(err, ENOMEM, "realloc", NULL, NULL);
+		a->rlimits = p;
+		a->n_rlimits++;
+	}
+	a->rlimits[i].resource = resource;
+	a->rlimits[i].soft = soft;
+	a->rlimits[i].hard = hard;
+	return 0;
+}
+
+int osx_spawn_attr_set_cgroup(osx_spawn_attr *a, int dirfd, osx_error *err)
+{
+	ATTR_CHECK(a, err);
+	if (dirfd < -1)
+		return bad(err);
+	a->cgroup = dirfd;
+	return 0;
+}
+
+/* ---- spawning ---- */
+
+/* The stdio settings as actions, then the attribute's, into c (one
+ * allocation, with the per-action fds the child reads); the fd floor. */
+static int plan_fds(struct spawn_ctx *c, osx__fail *f)
+{
+	const osx_spawn_attr *a = c->attr;
+	size_t n = 0, max = 3 + a->n_actions;
+	int floor = 3;
+
+	c->acts = osx__malloc(max * (sizeof(*c->acts) + sizeof(*c->cur)));
+	if (!c->acts)
+		return osx__fail_set(f, ENOMEM, "malloc", NULL, NULL);
+	c->cur = (int *)(c->acts + max);
+	for (int i = 0; i < 3; i++) {
+		struct osx__fd_action *act = &c->acts[n];
+		int v = a->stdio[i];
+
+		if (v == OSX_SPAWN_INHERIT)
+			continue;
+		memset(act, 0, sizeof(*act));
+		act->fd = i;
+		if (v == OSX_SPAWN_DEVNULL) {
+			act->op = OSX__FD_OPEN;
+			act->path = "/dev/null";
+			act->flags = O_RDWR;
+		} else if (v == OSX_SPAWN_CLOSE) {
+			act->op = OSX__FD_CLOSE;
+		} else {
+			act->op = OSX__FD_DUP;
+			act->src = v;
+		}
+		n++;
+	}
+	if (a->n_actions)
+		memcpy(c->acts + n, a->actions, a->n_actions * sizeof(*c->acts));
+	n += a->n_actions;
+	for (size_t k = 0; k < n; k++) {
+		c->cur[k] = c->acts[k].src;
+		if (c->acts[k].fd >= floor)
+			floor = c->acts[k].fd + 1;
+		if (c->acts[k].op == OSX__FD_DUP && c->acts[k].src >= floor)
+			floor = c->acts[k].src + 1;
+	}
+	if (a->program_fd >= floor)
+		floor = a->program_fd + 1;
+	c->n_acts = n;
+	c->floor = floor;
+	return 0;
+}
+
+/* The child's signals, decided here: which go to SIG_DFL, which mask. */
+static void plan_signals(struct spawn_ctx *c, sigset_t *empty)
+{
+	const osx_spawn_attr *a = c->attr;
+
+	sigemptyset(&c->dfl);
+	if (a->has_sigdefault)
+		c->dfl = a->sigdefault;
+	if (a->restore_signals) {
+		sigaddset(&c->dfl, SIGPIPE);
+		sigaddset(&c->dfl, SIGXFSZ);
+	}
+	c->has_dfl = a->has_sigdefault || a->restore_signals;
+	sigemptyset(empty);
+	c->mask = NULL;
+	if (a->reset_signals)
+		c->mask = empty;
+	if (a->has_sigmask)
+		c->mask = &a->sigmask;
+}
+
 int osx_spawn(const osx_spawn_attr *attr, osx_child *child, osx_error *err)
 {
 	osx__fail f = OSX__FAIL_INIT;
 	struct spawn_ctx c;
+	sigset_t empty;
 	char **env = NULL;
 	void *stack = NULL;
-	int devnull = -1, pidfd = -1, e;
+	int pidfd = -1;
 	pid_t pid = -1;
 
-	if ((e = check_attr(attr)) != 0 || !child)
-		return osx_error_set(err, e ? e : EINVAL, "spawn", NULL, NULL);
+	if (!attr || !child || !attr->argv || !attr->argv[0])
+		return osx_error_set(err, EINVAL, "spawn", NULL, NULL);
 	/* A failed spawn leaves a handle with no child (pid 0). */
 	child->pid = 0;
 	child->pidfd = -1;
 	memset(&c, 0, sizeof(c));
 	c.attr = attr;
-	c.floor = fd_floor(attr);
+	c.program = attr->program ? attr->program : attr->argv[0];
+	c.exec_fd = attr->program_fd;
 	c.envp = attr->envp;
-	if (!c.envp)
+	plan_signals(&c, &empty);
+	if (plan_fds(&c, &f) == 0 && !c.envp)
 		c.envp = env = environ_copy(&f);
-	for (int i = 0; i < 3 && !osx__failed(&f); i++) {
-		c.src[i] = attr->fd[i];
-		if (c.src[i] == OSX_SPAWN_DEVNULL && devnull < 0) {
-			devnull = osx__sys_openat(AT_FDCWD, "/dev/null", O_RDWR | O_CLOEXEC, 0);
-			if (devnull < 0)
-				osx__fail_set(&f, devnull, "openat", "/dev/null", NULL);
-		}
-		if (c.src[i] == OSX_SPAWN_DEVNULL)
-			c.src[i] = devnull;
-	}
 	if (!osx__failed(&f))
 		stack = stack_get(&f);
 	if (stack) {
 		c.path_env = envp_path(c.envp);
 		pid = spawn_clone3(&c, stack, &pidfd);
-		if (clone3_unusable(pid))
+		/* A cgroup is only clone3's to give: no fallback then. */
+		if (clone3_unusable(pid) && attr->cgroup < 0)
 			pid = spawn_clone(&c, stack, &pidfd, &f);
 		else if (pid < 0)
 			osx__fail_set(&f, pid, "clone3", NULL, NULL);
 		stack_put(stack);
 	}
-	if (devnull >= 0)
-		osx__sys_close(devnull);
 	free(env);
-	if (pid < 0)
+	if (pid < 0) {
+		free(c.acts);
 		return osx__fail_report(&f, err);
+	}
 	if (pidfd < 0) {
 		/* No CLONE_PIDFD (old kernel, valgrind): the child cannot have
 		 * been reaped yet, so its pid is still its own. */
@@ -571,14 +961,19 @@ int osx_spawn(const osx_spawn_attr *attr, osx_child *child, osx_error *err)
 	child->pidfd = pidfd;
 	if (c.rep.err) {
 		const char *name = NULL;
+		const char *call = c.rep.call;
 
-		if (c.rep.step == STEP_CHDIR)
+		if (strcmp(call, "chdir") == 0)
 			name = attr->cwd;
-		else if (c.rep.step == STEP_EXECVE)
-			name = attr->argv[0];
-		osx__fail_set(&f, c.rep.err, step_names[c.rep.step], name, NULL);
+		else if (strcmp(call, "execve") == 0)
+			name = c.program;
+		else if (strcmp(call, "openat") == 0 && c.rep.arg >= 0)
+			name = c.acts[c.rep.arg].path; /* attr's, or a literal */
+		osx__fail_set(&f, c.rep.err, call, name, NULL);
 		osx__child_reap(child);
+		free(c.acts);
 		return osx__fail_report(&f, err);
 	}
+	free(c.acts);
 	return 0;
 }

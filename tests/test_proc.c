@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -24,22 +25,74 @@ void osx__spawn_stack_release(void);
 
 static char *sh_argv[] = { "/bin/sh", "-c", NULL, NULL };
 
-/* A default attribute running /bin/sh -c script. */
-static void sh_attr(osx_spawn_attr *a, const char *script)
+/* The attribute objects a test made, freed by its teardown. */
+static osx_spawn_attr **attrs;
+static size_t n_attrs;
+
+static osx_spawn_attr *attr_new(void)
 {
-	osx_spawn_attr_init(a);
+	osx_spawn_attr *a = osx_spawn_attr_new(NULL), **p;
+
+	assert_non_null(a);
+	p = realloc(attrs, (n_attrs + 1) * sizeof(*p));
+	assert_non_null(p);
+	attrs = p;
+	attrs[n_attrs++] = a;
+	return a;
+}
+
+static int proc_teardown(void **state)
+{
+	while (n_attrs)
+		osx_spawn_attr_free(attrs[--n_attrs]);
+	free(attrs);
+	attrs = NULL;
+	return osx_test_teardown(state);
+}
+
+#undef OSX_TEST
+#define OSX_TEST(fn) cmocka_unit_test_setup_teardown(fn, osx_test_setup, proc_teardown)
+
+/* An attribute object inside a sweep's operation, whose allocation may be
+ * the call made to fail: NULL with err then, as any failure. */
+static osx_spawn_attr *sweep_attr(char *const *argv, osx_error *err)
+{
+	osx_spawn_attr *a = osx_spawn_attr_new(err), **p;
+
+	if (!a)
+		return NULL;
+	p = realloc(attrs, (n_attrs + 1) * sizeof(*p));
+	assert_non_null(p);
+	attrs = p;
+	attrs[n_attrs++] = a;
+	assert_int_equal(osx_spawn_attr_set_argv(a, argv, NULL), 0);
+	return a;
+}
+
+/* A default attribute with this argv. */
+static osx_spawn_attr *argv_attr(char *const *argv)
+{
+	osx_spawn_attr *a = attr_new();
+
+	assert_int_equal(osx_spawn_attr_set_argv(a, argv, NULL), 0);
+	return a;
+}
+
+/* A default attribute running /bin/sh -c script. */
+static osx_spawn_attr *sh_attr(const char *script)
+{
 	sh_argv[2] = (char *)script;
-	a->argv = sh_argv;
+	return argv_attr(sh_argv);
 }
 
 static int spawn_sh(const char *script, osx_wait_status *st)
 {
-	osx_spawn_attr a;
+	osx_spawn_attr *a;
 	osx_child ch;
 	osx_error err;
 
-	sh_attr(&a, (char *)script);
-	assert_int_equal(osx_spawn(&a, &ch, &err), 0);
+	a = sh_attr((char *)script);
+	assert_int_equal(osx_spawn(a, &ch, &err), 0);
 	assert_true(ch.pid > 0);
 	return osx_child_wait(&ch, st, &err);
 }
@@ -153,37 +206,60 @@ static void write_file(const char *path, const char *text, mode_t mode)
 
 static void test_exec_errors(void **state)
 {
-	osx_spawn_attr a;
+	osx_spawn_attr *a;
 	char *argv[] = { NULL, NULL };
 	const char *noexec = osx_test_path(0, "noexec");
 	const char *badfmt = osx_test_path(1, "badfmt");
 
 	(void)state;
-	osx_spawn_attr_init(&a);
-	a.argv = argv;
+	a = attr_new();
+	osx_spawn_attr_set_argv(a, argv, NULL);
 	argv[0] = "/nonexistent/program";
-	expect_spawn_error(&a, ENOENT, "execve", "/nonexistent/program");
+	expect_spawn_error(a, ENOENT, "execve", "/nonexistent/program");
 
 	write_file(noexec, "#!/bin/sh\nexit 0\n", 0644);
 	argv[0] = (char *)noexec;
-	expect_spawn_error(&a, EACCES, "execve", noexec);
+	expect_spawn_error(a, EACCES, "execve", noexec);
 
 	write_file(badfmt, "\x7f" "ELF garbage", 0755);
 	argv[0] = (char *)badfmt;
-	expect_spawn_error(&a, ENOEXEC, "execve", badfmt);
+	expect_spawn_error(a, ENOEXEC, "execve", badfmt);
 
 	argv[0] = "/bin/true";
-	a.cwd = "/nonexistent/dir";
-	expect_spawn_error(&a, ENOENT, "chdir", "/nonexistent/dir");
+	osx_spawn_attr_set_cwd(a, "/nonexistent/dir", NULL);
+	expect_spawn_error(a, ENOENT, "chdir", "/nonexistent/dir");
 
-	a.cwd = NULL;
-	a.fd[1] = 1000; /* not open */
-	expect_spawn_error(&a, EBADF, "dup2", NULL);
+	osx_spawn_attr_set_cwd(a, NULL, NULL);
+	osx_spawn_attr_set_stdio(a, 1, 1000, NULL); /* not open */
+	expect_spawn_error(a, EBADF, "dup2", NULL);
 
-	a.fd[1] = -17;
-	expect_spawn_error(&a, EINVAL, "spawn", NULL);
-	a.argv = NULL;
-	expect_spawn_error(&a, EINVAL, "spawn", NULL);
+	/* Bad input: EINVAL from the setter, or from the spawn. */
+	{
+		osx_error err;
+
+		assert_int_equal(osx_spawn_attr_set_stdio(a, 1, -17, &err), -1);
+		assert_int_equal(err.code, EINVAL);
+		assert_int_equal(osx_spawn_attr_set_stdio(a, 3, 1, &err), -1);
+		assert_int_equal(osx_spawn_attr_set_argv(a, NULL, &err), -1);
+		assert_int_equal(osx_spawn_attr_set_argv(NULL, argv, &err), -1);
+		assert_int_equal(osx_spawn_attr_dup(a, -1, 5, &err), -1);
+		assert_int_equal(osx_spawn_attr_dup(a, 5, -1, &err), -1);
+		assert_int_equal(osx_spawn_attr_open(a, 5, NULL, 0, 0, &err), -1);
+		assert_int_equal(osx_spawn_attr_set_umask(a, 01000, &err), -1);
+		assert_int_equal(osx_spawn_attr_set_rlimit(a, -1, 0, 0, &err), -1);
+		assert_int_equal(osx_spawn_attr_set_rlimit(a, RLIMIT_NOFILE, 2, 1, &err), -1);
+		assert_int_equal(osx_spawn_attr_set_extra_groups(a, NULL, 2, &err), -1);
+		assert_int_equal(osx_spawn_attr_set_pgroup(a, -2, &err), -1);
+		assert_int_equal(osx_spawn_attr_set_cgroup(a, -2, &err), -1);
+		assert_int_equal(osx_spawn_attr_set_program_fd(a, -2, &err), -1);
+		assert_int_equal(err.code, EINVAL);
+		expect_spawn_error(attr_new(), EINVAL, "spawn", NULL); /* no argv */
+		argv[0] = NULL;
+		expect_spawn_error(a, EINVAL, "spawn", NULL);
+		assert_int_equal(osx_spawn(NULL, NULL, &err), -1);
+		assert_int_equal(err.code, EINVAL);
+		osx_spawn_attr_free(NULL);
+	}
 }
 
 static int run_capture(osx_spawn_attr *a, const char *script, osx_run_result *res)
@@ -191,7 +267,7 @@ static int run_capture(osx_spawn_attr *a, const char *script, osx_run_result *re
 	osx_error err;
 
 	sh_argv[2] = (char *)script;
-	a->argv = sh_argv;
+	osx_spawn_attr_set_argv(a, sh_argv, NULL);
 	return osx_run(a, NULL, 0, -1, res, &err);
 }
 
@@ -203,7 +279,7 @@ static void test_path_search(void **state)
 	char denied_prog[4096], good_prog[4096], path[8192];
 	char *old = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
 	char *argv[] = { "prog", NULL };
-	osx_spawn_attr a;
+	osx_spawn_attr *a;
 	osx_child ch;
 	osx_wait_status st;
 	osx_error err;
@@ -215,47 +291,47 @@ static void test_path_search(void **state)
 	snprintf(good_prog, sizeof(good_prog), "%s/prog", good);
 	write_file(denied_prog, "#!/bin/sh\nexit 1\n", 0644);
 	write_file(good_prog, "#!/bin/sh\nexit 42\n", 0755);
-	osx_spawn_attr_init(&a);
-	a.argv = argv;
-	a.search_path = 1;
+	a = attr_new();
+	osx_spawn_attr_set_argv(a, argv, NULL);
+	osx_spawn_attr_set_search_path(a, 1, NULL);
 
 	/* EACCES on the first entry, then success on a later one. */
 	snprintf(path, sizeof(path), "/nonexistent:%s:%s", denied, good);
 	setenv("PATH", path, 1);
-	assert_int_equal(osx_spawn(&a, &ch, &err), 0);
+	assert_int_equal(osx_spawn(a, &ch, &err), 0);
 	assert_int_equal(osx_child_wait(&ch, &st, &err), 0);
 	assert_int_equal(st.returncode, 42);
 
 	/* Only a non-executable candidate: EACCES wins over ENOENT. */
 	snprintf(path, sizeof(path), "%s:/nonexistent", denied);
 	setenv("PATH", path, 1);
-	expect_spawn_error(&a, EACCES, "execve", "prog");
+	expect_spawn_error(a, EACCES, "execve", "prog");
 
 	/* An empty entry is the current directory (here the child's cwd). */
 	setenv("PATH", "/nonexistent:", 1);
-	a.cwd = good;
-	assert_int_equal(osx_spawn(&a, &ch, &err), 0);
+	osx_spawn_attr_set_cwd(a, good, NULL);
+	assert_int_equal(osx_spawn(a, &ch, &err), 0);
 	assert_int_equal(osx_child_wait(&ch, &st, &err), 0);
 	assert_int_equal(st.returncode, 42);
-	a.cwd = dir;
-	expect_spawn_error(&a, ENOENT, "execve", "prog");
+	osx_spawn_attr_set_cwd(a, dir, NULL);
+	expect_spawn_error(a, ENOENT, "execve", "prog");
 
 	/* With an envp the child's own PATH is searched, not ours
 	 * (os.get_exec_path(env)): ours cannot find prog, its can. */
-	a.cwd = NULL;
+	osx_spawn_attr_set_cwd(a, NULL, NULL);
 	setenv("PATH", "/nonexistent", 1);
 	{
 		char child_path[8200];
 		char *envp[] = { child_path, NULL };
 
 		snprintf(child_path, sizeof(child_path), "PATH=%s", good);
-		a.envp = envp;
-		assert_int_equal(osx_spawn(&a, &ch, &err), 0);
+		osx_spawn_attr_set_envp(a, envp, NULL);
+		assert_int_equal(osx_spawn(a, &ch, &err), 0);
 		assert_int_equal(osx_child_wait(&ch, &st, &err), 0);
 		assert_int_equal(st.returncode, 42);
 		envp[0] = "NOPATH=1"; /* no PATH: the default path, no prog there */
-		expect_spawn_error(&a, ENOENT, "execve", "prog");
-		a.envp = NULL;
+		expect_spawn_error(a, ENOENT, "execve", "prog");
+		osx_spawn_attr_set_envp(a, NULL, NULL);
 	}
 
 	/* execvp semantics for the thin layer too: only the error path. */
@@ -276,18 +352,18 @@ static void test_path_search(void **state)
 static void test_env_isolation(void **state)
 {
 	char *envp[] = { "OSX_A=isolated", NULL };
-	osx_spawn_attr a;
+	osx_spawn_attr *a;
 	osx_run_result res;
 
 	(void)state;
 	setenv("OSX_B", "parent", 1);
-	osx_spawn_attr_init(&a);
-	a.envp = envp;
-	assert_int_equal(run_capture(&a, "echo \"$OSX_A-$OSX_B\"", &res), 0);
+	a = attr_new();
+	osx_spawn_attr_set_envp(a, envp, NULL);
+	assert_int_equal(run_capture(a, "echo \"$OSX_A-$OSX_B\"", &res), 0);
 	assert_string_equal(res.out, "isolated-\n");
 	osx_run_result_free(&res);
-	a.envp = NULL;
-	assert_int_equal(run_capture(&a, "echo \"$OSX_A-$OSX_B\"", &res), 0);
+	osx_spawn_attr_set_envp(a, NULL, NULL);
+	assert_int_equal(run_capture(a, "echo \"$OSX_A-$OSX_B\"", &res), 0);
 	assert_string_equal(res.out, "-parent\n");
 	osx_run_result_free(&res);
 	assert_null(getenv("OSX_A"));
@@ -299,23 +375,22 @@ static void test_no_fd_leak(void **state)
 	int leak = open("/dev/null", O_RDONLY); /* no O_CLOEXEC on purpose */
 	int keep = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	char script[128], want[64];
-	osx_spawn_attr a;
+	osx_spawn_attr *a;
 	osx_run_result res;
 
 	(void)state;
 	assert_true(leak >= 3 && keep >= 3);
-	osx_spawn_attr_init(&a);
-	assert_int_equal(run_capture(&a, "cd /proc/self/fd && echo *", &res), 0);
+	a = attr_new();
+	assert_int_equal(run_capture(a, "cd /proc/self/fd && echo *", &res), 0);
 	/* 3 is the shell's own handle on the directory it globs: an fd that
 	 * leaked would take 3 and push that one to 4. */
 	assert_string_equal(res.out, "0 1 2 3\n");
 	osx_run_result_free(&res);
 
-	a.pass_fds = &keep;
-	a.n_pass_fds = 1;
+	osx_spawn_attr_dup(a, keep, keep, NULL);
 	snprintf(script, sizeof(script), "cd /proc/self/fd && echo *");
 	snprintf(want, sizeof(want), "0 1 2 3 %d\n", keep);
-	assert_int_equal(run_capture(&a, script, &res), 0);
+	assert_int_equal(run_capture(a, script, &res), 0);
 	assert_string_equal(res.out, want);
 	osx_run_result_free(&res);
 	close(leak);
@@ -326,7 +401,7 @@ static void test_fd_actions(void **state)
 {
 	const char *out = osx_test_path(0, "out");
 	int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	osx_spawn_attr a;
+	osx_spawn_attr *a;
 	osx_run_result res;
 	osx_wait_status st;
 	osx_child ch;
@@ -336,10 +411,10 @@ static void test_fd_actions(void **state)
 
 	(void)state;
 	assert_true(fd >= 0);
-	sh_attr(&a, "echo to-stdout; echo to-stderr >&2");
-	a.fd[1] = fd;
-	a.fd[2] = OSX_SPAWN_DEVNULL;
-	assert_int_equal(osx_spawn(&a, &ch, &err), 0);
+	a = sh_attr("echo to-stdout; echo to-stderr >&2");
+	osx_spawn_attr_set_stdio(a, 1, fd, NULL);
+	osx_spawn_attr_set_stdio(a, 2, OSX_SPAWN_DEVNULL, NULL);
+	assert_int_equal(osx_spawn(a, &ch, &err), 0);
 	assert_int_equal(osx_child_wait(&ch, &st, &err), 0);
 	close(fd);
 	f = fopen(out, "re");
@@ -350,9 +425,9 @@ static void test_fd_actions(void **state)
 	assert_string_equal(buf, "to-stdout\n");
 
 	/* stdin closed; stderr into stdout's pipe is the child's own 2>&1. */
-	osx_spawn_attr_init(&a);
-	a.fd[0] = OSX_SPAWN_CLOSE;
-	assert_int_equal(run_capture(&a, "cat 2>&1 || echo failed", &res), 0);
+	a = attr_new();
+	osx_spawn_attr_set_stdio(a, 0, OSX_SPAWN_CLOSE, NULL);
+	assert_int_equal(run_capture(a, "cat 2>&1 || echo failed", &res), 0);
 	assert_non_null(strstr(res.out, "failed"));
 	osx_run_result_free(&res);
 }
@@ -362,7 +437,7 @@ static void test_run_large(void **state)
 	size_t n = osx_test_under_valgrind() ? (1u << 20) : (64u << 20);
 	char script[160];
 	char *input = malloc(n);
-	osx_spawn_attr a;
+	osx_spawn_attr *a;
 	osx_run_result res;
 	osx_error err;
 
@@ -371,8 +446,8 @@ static void test_run_large(void **state)
 	for (size_t i = 0; i < n; i++)
 		input[i] = (char)('a' + i % 26);
 	snprintf(script, sizeof(script), "cat; head -c %zu /dev/zero >&2", n);
-	sh_attr(&a, script);
-	assert_int_equal(osx_run(&a, input, n, -1, &res, &err), 0);
+	a = sh_attr(script);
+	assert_int_equal(osx_run(a, input, n, -1, &res, &err), 0);
 	assert_int_equal(res.status.returncode, 0);
 	assert_false(res.timed_out);
 	assert_int_equal(res.out_len, n);
@@ -387,13 +462,13 @@ static void test_run_large(void **state)
 
 static void test_run_timeout(void **state)
 {
-	osx_spawn_attr a;
+	osx_spawn_attr *a;
 	osx_run_result res;
 	osx_error err;
 
 	(void)state;
-	sh_attr(&a, "echo started; exec sleep 30");
-	assert_int_equal(osx_run(&a, NULL, 0, 200, &res, &err), 0);
+	a = sh_attr("echo started; exec sleep 30");
+	assert_int_equal(osx_run(a, NULL, 0, 200, &res, &err), 0);
 	assert_true(res.timed_out);
 	assert_true(res.status.signaled);
 	assert_int_equal(res.status.signal, SIGKILL);
@@ -405,14 +480,14 @@ static void test_run_child_ignores_input(void **state)
 {
 	size_t n = 1u << 20;
 	char *input = calloc(1, n);
-	osx_spawn_attr a;
+	osx_spawn_attr *a;
 	osx_run_result res;
 	osx_error err;
 
 	(void)state;
 	assert_non_null(input);
-	sh_attr(&a, "exec 0<&-; echo done");
-	assert_int_equal(osx_run(&a, input, n, -1, &res, &err), 0);
+	a = sh_attr("exec 0<&-; echo done");
+	assert_int_equal(osx_run(a, input, n, -1, &res, &err), 0);
 	assert_string_equal(res.out, "done\n");
 	osx_run_result_free(&res);
 	free(input);
@@ -440,38 +515,38 @@ static void child_ids(osx_spawn_attr *a, int *pid, int *pgrp, int *sid)
 static void test_session_and_group(void **state)
 {
 	int pid, pgrp, sid;
-	osx_spawn_attr a;
+	osx_spawn_attr *a;
 	osx_child leader;
 	osx_wait_status st;
 	osx_error err;
 	char *sleeper[] = { "/bin/sleep", "10", NULL };
 
 	(void)state;
-	osx_spawn_attr_init(&a);
-	child_ids(&a, &pid, &pgrp, &sid);
+	a = attr_new();
+	child_ids(a, &pid, &pgrp, &sid);
 	assert_int_equal(pgrp, getpgrp());
 	assert_int_equal(sid, getsid(0));
 
-	osx_spawn_attr_init(&a);
-	a.new_session = 1;
-	child_ids(&a, &pid, &pgrp, &sid);
+	a = attr_new();
+	osx_spawn_attr_set_new_session(a, 1, NULL);
+	child_ids(a, &pid, &pgrp, &sid);
 	assert_int_equal(sid, pid);
 	assert_int_equal(pgrp, pid);
 
-	osx_spawn_attr_init(&a);
-	a.pgroup = 0;
-	child_ids(&a, &pid, &pgrp, &sid);
+	a = attr_new();
+	osx_spawn_attr_set_pgroup(a, 0, NULL);
+	child_ids(a, &pid, &pgrp, &sid);
 	assert_int_equal(pgrp, pid);
 	assert_int_equal(sid, getsid(0));
 
 	/* Joining a group: the leader's. */
-	osx_spawn_attr_init(&a);
-	a.argv = sleeper;
-	a.pgroup = 0;
-	assert_int_equal(osx_spawn(&a, &leader, &err), 0);
-	osx_spawn_attr_init(&a);
-	a.pgroup = leader.pid;
-	child_ids(&a, &pid, &pgrp, &sid);
+	a = attr_new();
+	osx_spawn_attr_set_argv(a, sleeper, NULL);
+	osx_spawn_attr_set_pgroup(a, 0, NULL);
+	assert_int_equal(osx_spawn(a, &leader, &err), 0);
+	a = attr_new();
+	osx_spawn_attr_set_pgroup(a, leader.pid, NULL);
+	child_ids(a, &pid, &pgrp, &sid);
 	assert_int_equal(pgrp, leader.pid);
 	pid = leader.pid;
 	assert_int_equal(osx_child_kill(&leader, SIGKILL, &err), 0);
@@ -479,10 +554,10 @@ static void test_session_and_group(void **state)
 	assert_int_equal(st.signal, SIGKILL);
 
 	/* A group that does not exist: the parent hears which step failed. */
-	osx_spawn_attr_init(&a);
-	a.argv = sleeper;
-	a.pgroup = pid;
-	expect_spawn_error(&a, EPERM, "setpgid", NULL);
+	a = attr_new();
+	osx_spawn_attr_set_argv(a, sleeper, NULL);
+	osx_spawn_attr_set_pgroup(a, pid, NULL);
+	expect_spawn_error(a, EPERM, "setpgid", NULL);
 }
 
 static void test_system(void **state)
@@ -702,13 +777,13 @@ static void signals_restore(const struct sigaction old[2], const sigset_t *oldma
  * with reset_signals, the caller's without. */
 static void check_exec_signals(int reset)
 {
-	osx_spawn_attr a;
+	osx_spawn_attr *a;
 	osx_run_result res;
 	struct sigmasks m;
 
-	osx_spawn_attr_init(&a);
-	a.reset_signals = reset;
-	assert_int_equal(run_capture(&a, "exec cat /proc/self/status", &res), 0);
+	a = attr_new();
+	osx_spawn_attr_set_reset_signals(a, reset, NULL);
+	assert_int_equal(run_capture(a, "exec cat /proc/self/status", &res), 0);
 	assert_int_equal(res.status.returncode, 0);
 	read_sigmasks(res.out, &m);
 	osx_run_result_free(&res);
@@ -724,20 +799,17 @@ static void check_exec_signals(int reset)
  * the ignored SIGUSR2 is default in the child, never in the parent. */
 static void check_sigdefault_sigmask(void)
 {
-	osx_spawn_attr a;
+	osx_spawn_attr *a;
 	osx_run_result res;
 	struct sigmasks m;
 	struct sigaction sa;
-	sigset_t dfl, mask;
+	int dfl = SIGUSR2, mask = SIGTERM, bad = NSIG;
 
-	sigemptyset(&dfl);
-	sigaddset(&dfl, SIGUSR2);
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	osx_spawn_attr_init(&a);
-	a.sigdefault = &dfl;
-	a.sigmask = &mask;
-	assert_int_equal(run_capture(&a, "exec cat /proc/self/status", &res), 0);
+	a = attr_new();
+	assert_int_equal(osx_spawn_attr_set_sigdefault(a, &dfl, 1, NULL), 0);
+	assert_int_equal(osx_spawn_attr_set_sigmask(a, &mask, 1, NULL), 0);
+	assert_int_equal(osx_spawn_attr_set_sigmask(a, &bad, 1, NULL), -1);
+	assert_int_equal(run_capture(a, "exec cat /proc/self/status", &res), 0);
 	assert_int_equal(res.status.returncode, 0);
 	read_sigmasks(res.out, &m);
 	osx_run_result_free(&res);
@@ -760,7 +832,7 @@ static void check_spawn_signals(int fallback)
 {
 	struct sigaction old[2];
 	sigset_t oldmask;
-	osx_spawn_attr a;
+	osx_spawn_attr *a;
 	char *argv[] = { "/nonexistent/program", NULL };
 
 	choose_path(fallback);
@@ -768,12 +840,12 @@ static void check_spawn_signals(int fallback)
 	check_exec_signals(1);
 	check_exec_signals(0);
 	/* An exec failure is reported on either path. */
-	osx_spawn_attr_init(&a);
-	a.argv = argv;
-	expect_spawn_error(&a, ENOENT, "execve", "/nonexistent/program");
+	a = attr_new();
+	osx_spawn_attr_set_argv(a, argv, NULL);
+	expect_spawn_error(a, ENOENT, "execve", "/nonexistent/program");
 	argv[0] = "/bin/true";
-	a.cwd = "/nonexistent/dir";
-	expect_spawn_error(&a, ENOENT, "chdir", "/nonexistent/dir");
+	osx_spawn_attr_set_cwd(a, "/nonexistent/dir", NULL);
+	expect_spawn_error(a, ENOENT, "chdir", "/nonexistent/dir");
 	signals_restore(old, &oldmask);
 	assert_false(usr1_seen);
 
@@ -862,7 +934,7 @@ static int pre_exec_masks(int reset, struct sigmasks *m)
 	struct uffdio_api api = { .api = UFFD_API, .features = UFFD_FEATURE_THREAD_ID };
 	struct uffdio_register reg;
 	char *argv[] = { "/bin/true", NULL, NULL };
-	osx_spawn_attr a;
+	osx_spawn_attr *a;
 	osx_child ch;
 	osx_wait_status st;
 	osx_error err;
@@ -883,10 +955,10 @@ static int pre_exec_masks(int reset, struct sigmasks *m)
 	assert_int_equal(pthread_create(&t, NULL, uffd_thread, &u), 0);
 
 	argv[1] = u.page;
-	osx_spawn_attr_init(&a);
-	a.argv = argv;
-	a.reset_signals = reset;
-	assert_int_equal(osx_spawn(&a, &ch, &err), 0);
+	a = attr_new();
+	osx_spawn_attr_set_argv(a, argv, NULL);
+	osx_spawn_attr_set_reset_signals(a, reset, NULL);
+	assert_int_equal(osx_spawn(a, &ch, &err), 0);
 	assert_int_equal(osx_child_wait(&ch, &st, &err), 0);
 	assert_int_equal(pthread_join(t, NULL), 0);
 	assert_int_equal(u.error, 0);
@@ -985,17 +1057,17 @@ static long sweep_spawn(void *ctx, osx_error *err)
 {
 	char *argv[] = { "/bin/true", NULL };
 	const int *inherit = ctx;
-	osx_spawn_attr a;
+	osx_spawn_attr *a;
 	osx_child ch;
 	osx_wait_status st;
 
-	osx_spawn_attr_init(&a);
-	a.argv = argv;
+	if (!(a = sweep_attr(argv, err)))
+		return -1;
 	if (!inherit || !*inherit) {
-		a.fd[0] = OSX_SPAWN_DEVNULL;
-		a.cwd = "/";
+		osx_spawn_attr_set_stdio(a, 0, OSX_SPAWN_DEVNULL, NULL);
+		osx_spawn_attr_set_cwd(a, "/", NULL);
 	}
-	if (osx_spawn(&a, &ch, err) < 0)
+	if (osx_spawn(a, &ch, err) < 0)
 		return -1;
 	if (osx_child_wait(&ch, &st, err) < 0) {
 		reap(&ch);
@@ -1042,10 +1114,10 @@ static long sweep_spawn_steps(void *ctx, osx_error *err)
 	static char *true_argv[] = { "true", NULL }, *abs_argv[] = { "/bin/true", NULL };
 	static char *envp[] = { "PATH=/nonexistent:/bin:/usr/bin", NULL };
 	int path = *(int *)ctx, pass = -1, r = -1;
-	osx_spawn_attr a;
+	int dfl = SIGUSR1;
+	osx_spawn_attr *a;
 	osx_child ch;
 	osx_wait_status st;
-	sigset_t dfl;
 
 	if (path >= 1)
 		assert_int_equal(osx__fault_fail(OSX__SYS_clone3, 1, OSX__FAULT_ALWAYS, ENOSYS), 0);
@@ -1053,30 +1125,26 @@ static long sweep_spawn_steps(void *ctx, osx_error *err)
 		assert_int_equal(osx__fault_fail(OSX__SYS_clone, 1, 1, EINVAL), 0);
 	pass = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	assert_true(pass >= 3);
-	osx_spawn_attr_init(&a);
-	a.argv = true_argv;
-	a.envp = envp;
-	a.search_path = 1;
-	a.new_session = 1;
-	a.cwd = "/";
-	a.fd[0] = OSX_SPAWN_CLOSE;
-	a.fd[1] = 1; /* its own: made inheritable */
-	a.fd[2] = 1; /* moved above 2 first, then dup2'd */
-	a.pass_fds = &pass;
-	a.n_pass_fds = 1;
-	if (osx_spawn(&a, &ch, err) < 0)
+	if (!(a = sweep_attr(true_argv, err)))
+		goto out;
+	osx_spawn_attr_set_envp(a, envp, NULL);
+	osx_spawn_attr_set_search_path(a, 1, NULL);
+	osx_spawn_attr_set_new_session(a, 1, NULL);
+	osx_spawn_attr_set_cwd(a, "/", NULL);
+	osx_spawn_attr_set_stdio(a, 0, OSX_SPAWN_CLOSE, NULL);
+	osx_spawn_attr_set_stdio(a, 1, 1, NULL); /* its own: made inheritable */
+	osx_spawn_attr_set_stdio(a, 2, 1, NULL); /* moved above 2 first, then dup2'd */
+	if (osx_spawn_attr_dup(a, pass, pass, err) < 0 || osx_spawn(a, &ch, err) < 0)
 		goto out;
 	if (osx_child_kill(&ch, 0, err) < 0 || osx_child_wait(&ch, &st, err) < 0) {
 		reap(&ch);
 		goto out;
 	}
-	sigemptyset(&dfl);
-	sigaddset(&dfl, SIGUSR1);
-	osx_spawn_attr_init(&a);
-	a.argv = abs_argv;
-	a.pgroup = 0;
-	a.sigdefault = &dfl;
-	if (osx_spawn(&a, &ch, err) == 0 && (r = osx_child_wait(&ch, &st, err)) < 0)
+	if (!(a = sweep_attr(abs_argv, err)))
+		goto out;
+	osx_spawn_attr_set_pgroup(a, 0, NULL);
+	osx_spawn_attr_set_sigdefault(a, &dfl, 1, NULL);
+	if (osx_spawn(a, &ch, err) == 0 && (r = osx_child_wait(&ch, &st, err)) < 0)
 		reap(&ch);
 out:
 	close(pass);
@@ -1110,28 +1178,28 @@ static void test_spawn_cleanup_faults(void **state)
 	int in, errfd, inherit = 1;
 	const char *errfd_call;
 	struct osx_sweep s = { .run = sweep_spawn_fallback, .ctx = &inherit };
-	osx_spawn_attr a;
+	osx_spawn_attr *a;
 	osx_child ch;
 	osx_error err;
 
 	(void)state;
 	/* The child failed (chdir): its reaping survives an EINTR. */
-	osx_spawn_attr_init(&a);
-	a.argv = argv;
-	a.cwd = "/nonexistent";
+	a = attr_new();
+	osx_spawn_attr_set_argv(a, argv, NULL);
+	osx_spawn_attr_set_cwd(a, "/nonexistent", NULL);
 	osx__fault_fail(OSX__SYS_wait4, 1, 1, EINTR);
-	assert_int_equal(osx_spawn(&a, &ch, &err), -1);
+	assert_int_equal(osx_spawn(a, &ch, &err), -1);
 	assert_int_equal(err.code, ENOENT);
 	assert_string_equal(err.call, "chdir");
 	assert_int_equal(osx__fault_count(OSX__SYS_wait4), 2);
 
 	/* The fallback's report unreadable: the child is killed and reaped. */
 	osx__fault_reset();
-	a.cwd = NULL;
+	osx_spawn_attr_set_cwd(a, NULL, NULL);
 	osx__fault_fail(OSX__SYS_clone3, 1, 1, ENOSYS);
 	osx__fault_fail(OSX__SYS_read, 1, 1, EIO);
 	osx__fault_fail(OSX__SYS_wait4, 1, 1, EINTR);
-	assert_int_equal(osx_spawn(&a, &ch, &err), -1);
+	assert_int_equal(osx_spawn(a, &ch, &err), -1);
 	assert_int_equal(err.code, EIO);
 	assert_string_equal(err.call, "read");
 	assert_int_equal(osx__fault_count(OSX__SYS_kill), 1);
@@ -1145,8 +1213,8 @@ static void test_spawn_cleanup_faults(void **state)
 	/* The write end moved up by fcntl: its failure is named so. */
 	osx__fault_fail(OSX__SYS_clone3, 1, 1, ENOSYS);
 	osx__fault_fail(OSX__SYS_fcntl, 1, 1, EMFILE);
-	a.cwd = NULL;
-	errfd_call = osx_spawn(&a, &ch, &err) < 0 ? err.call : "none";
+	osx_spawn_attr_set_cwd(a, NULL, NULL);
+	errfd_call = osx_spawn(a, &ch, &err) < 0 ? err.call : "none";
 	osx__fault_reset();
 	s.cleanup[OSX__SYS_close] = 1;
 	assert_true(osx_sweep_run(&s) >= 6);
@@ -1174,7 +1242,7 @@ static void on_pipe(int sig)
 static void test_run_sigpipe_unconsumed(void **state)
 {
 	struct sigaction sa, old;
-	osx_spawn_attr a;
+	osx_spawn_attr *a;
 	osx_run_result res;
 	osx_error err;
 
@@ -1183,14 +1251,14 @@ static void test_run_sigpipe_unconsumed(void **state)
 	sa.sa_handler = on_pipe;
 	assert_int_equal(sigaction(SIGPIPE, &sa, &old), 0);
 	pipe_seen = 0;
-	sh_attr(&a, "read x; kill -PIPE $PPID");
+	a = sh_attr("read x; kill -PIPE $PPID");
 	osx__fault_fail(OSX__SYS_sigtimedwait, 1, 1, EINVAL);
-	assert_int_equal(osx_run(&a, "x", 1, -1, &res, &err), -1);
+	assert_int_equal(osx_run(a, "x", 1, -1, &res, &err), -1);
 	assert_int_equal(err.code, EINTR);
 	assert_string_equal(err.call, "sigtimedwait");
 	assert_int_equal(pipe_seen, 1);
 	/* Consumed when it can be: nothing delivered. */
-	assert_int_equal(osx_run(&a, "x", 1, -1, &res, &err), 0);
+	assert_int_equal(osx_run(a, "x", 1, -1, &res, &err), 0);
 	osx_run_result_free(&res);
 	assert_int_equal(pipe_seen, 1);
 	assert_int_equal(sigaction(SIGPIPE, &old, NULL), 0);
@@ -1202,22 +1270,22 @@ static void test_run_sigpipe_unconsumed(void **state)
  * wait failing too the child is left for the caller, reaped here. */
 static void test_run_wait_fails(void **state)
 {
-	osx_spawn_attr a;
+	osx_spawn_attr *a;
 	osx_run_result res;
 	osx_error err;
 
 	(void)state;
-	sh_attr(&a, "exit 0");
+	a = sh_attr("exit 0");
 	osx__fault_fail(OSX__SYS_waitid, 1, 1, EIO);
 	osx__fault_fail(OSX__SYS_close, 1, OSX__FAULT_ALWAYS, EIO);
-	assert_int_equal(osx_run(&a, NULL, 0, -1, &res, &err), -1);
+	assert_int_equal(osx_run(a, NULL, 0, -1, &res, &err), -1);
 	assert_int_equal(err.code, EIO);
 	assert_int_equal(errno, EIO);
 	assert_string_equal(err.call, osx__fault_count(OSX__SYS_waitid) ? "waitid" : "wait4");
 	osx__fault_reset();
 	osx__fault_fail(OSX__SYS_waitid, 1, 1, EIO);
 	osx__fault_fail(OSX__SYS_wait4, 1, 1, EIO);
-	assert_int_equal(osx_run(&a, NULL, 0, -1, &res, &err), -1);
+	assert_int_equal(osx_run(a, NULL, 0, -1, &res, &err), -1);
 	assert_int_equal(osx__fault_count(OSX__SYS_wait4), osx__fault_count(OSX__SYS_waitid) ? 1 : 2);
 	assert_true(waitpid(-1, NULL, 0) > 0);
 }
@@ -1228,16 +1296,16 @@ static void test_run_wait_fails(void **state)
 static void test_run_spawn_fails(void **state)
 {
 	char *argv[] = { "/nonexistent/program", NULL };
-	osx_spawn_attr a;
+	osx_spawn_attr *a;
 	osx_run_result res;
 	osx_error err;
 
 	(void)state;
-	osx_spawn_attr_init(&a);
-	a.argv = argv;
+	a = attr_new();
+	osx_spawn_attr_set_argv(a, argv, NULL);
 	osx__fault_fail(OSX__SYS_close, 1, OSX__FAULT_ALWAYS, EBADF);
 	errno = 0;
-	assert_int_equal(osx_run(&a, "x", 1, -1, &res, &err), -1);
+	assert_int_equal(osx_run(a, "x", 1, -1, &res, &err), -1);
 	assert_int_equal(err.code, ENOENT);
 	assert_int_equal(errno, ENOENT);
 	assert_string_equal(err.call, "execve");
@@ -1316,13 +1384,13 @@ static void test_system_faults(void **state)
 
 static long sweep_run(void *ctx, osx_error *err)
 {
-	osx_spawn_attr a;
+	osx_spawn_attr *a;
 	osx_run_result res;
 	long rc;
 
 	(void)ctx;
-	sh_attr(&a, "cat; echo x >&2");
-	if (osx_run(&a, "hello", 5, 10000, &res, err) < 0)
+	sh_argv[2] = "cat; echo x >&2";
+	if (!(a = sweep_attr(sh_argv, err)) || osx_run(a, "hello", 5, 10000, &res, err) < 0)
 		return -1;
 	rc = res.status.returncode;
 	osx_run_result_free(&res);
@@ -1348,15 +1416,15 @@ static void test_child_handle_life(void **state)
 {
 	char *missing[] = { "/nonexistent/program", NULL }, *tru[] = { "/bin/true", NULL };
 	osx_child zero, ch;
-	osx_spawn_attr a;
+	osx_spawn_attr *a;
 	osx_wait_status st;
 	osx_error err;
 	pid_t other;
 
 	(void)state;
-	osx_spawn_attr_init(&a);
-	a.argv = missing;
-	assert_int_equal(osx_spawn(&a, &ch, &err), -1);
+	a = attr_new();
+	osx_spawn_attr_set_argv(a, missing, NULL);
+	assert_int_equal(osx_spawn(a, &ch, &err), -1);
 	/* Another child of ours, which a wait on a guess would reap. */
 	other = fork();
 	if (other == 0)
@@ -1377,8 +1445,8 @@ static void test_child_handle_life(void **state)
 			 osx__fault_count(OSX__SYS_pidfd_send_signal), 0);
 	assert_int_equal(waitpid(other, NULL, 0), other);
 
-	a.argv = tru;
-	assert_int_equal(osx_spawn(&a, &ch, &err), 0);
+	osx_spawn_attr_set_argv(a, tru, NULL);
+	assert_int_equal(osx_spawn(a, &ch, &err), 0);
 	assert_int_equal(osx_child_wait(&ch, &st, &err), 0);
 	osx__fault_reset();
 	assert_int_equal(osx_child_kill(&ch, SIGKILL, &err), -1);
@@ -1394,17 +1462,17 @@ static void test_child_handle_life(void **state)
 static void test_child_reaped_elsewhere(void **state)
 {
 	char *argv[] = { "/bin/true", NULL };
-	osx_spawn_attr a;
+	osx_spawn_attr *a;
 	osx_child ch;
 	osx_error err;
 
 	(void)state;
-	osx_spawn_attr_init(&a);
-	a.argv = argv;
+	a = attr_new();
+	osx_spawn_attr_set_argv(a, argv, NULL);
 	osx__fault_fail(OSX__SYS_clone3, 1, 1, ENOSYS);
 	osx__fault_fail(OSX__SYS_clone, 1, 1, EINVAL);
 	osx__fault_fail(OSX__SYS_pidfd_open, 1, 1, ENOSYS);
-	assert_int_equal(osx_spawn(&a, &ch, &err), 0);
+	assert_int_equal(osx_spawn(a, &ch, &err), 0);
 	assert_int_equal(ch.pidfd, -1);
 	assert_int_equal(waitpid(ch.pid, NULL, 0), ch.pid);
 	osx__fault_reset();
@@ -1437,20 +1505,20 @@ static void test_spawn_env_race(void **state)
 {
 	char *argv[] = { "true", NULL };
 	int rounds = osx_test_under_valgrind() ? 20 : 300, failed = 0;
-	osx_spawn_attr a;
+	osx_spawn_attr *a;
 	osx_child ch;
 	osx_wait_status st;
 	osx_error err;
 	pthread_t t;
 
 	(void)state;
-	osx_spawn_attr_init(&a);
-	a.argv = argv;
-	a.search_path = 1;
+	a = attr_new();
+	osx_spawn_attr_set_argv(a, argv, NULL);
+	osx_spawn_attr_set_search_path(a, 1, NULL);
 	env_churn_stop = 0;
 	assert_int_equal(pthread_create(&t, NULL, env_churn, NULL), 0);
 	for (int i = 0; i < rounds; i++) {
-		if (osx_spawn(&a, &ch, &err) < 0 || osx_child_wait(&ch, &st, &err) < 0 ||
+		if (osx_spawn(a, &ch, &err) < 0 || osx_child_wait(&ch, &st, &err) < 0 ||
 		    st.returncode != 0)
 			failed++;
 	}
@@ -1470,15 +1538,15 @@ static void test_spawn_env_race(void **state)
 static void check_no_close_range(int error, int no_proc)
 {
 	int leak = open("/dev/null", O_RDONLY); /* inheritable on purpose */
-	osx_spawn_attr a;
+	osx_spawn_attr *a;
 	osx_run_result res;
 
 	assert_true(leak >= 3);
-	osx_spawn_attr_init(&a);
+	a = attr_new();
 	osx__fault_fail(OSX__SYS_close_range, 1, OSX__FAULT_ALWAYS, error);
 	if (no_proc) /* no /proc: the bounded loop up to RLIMIT_NOFILE */
 		osx__fault_fail(OSX__SYS_openat, 1, OSX__FAULT_ALWAYS, ENOENT);
-	assert_int_equal(run_capture(&a, "cd /proc/self/fd && echo *", &res), 0);
+	assert_int_equal(run_capture(a, "cd /proc/self/fd && echo *", &res), 0);
 	osx__fault_reset();
 	assert_string_equal(res.out, "0 1 2 3\n");
 	osx_run_result_free(&res);
@@ -1543,7 +1611,7 @@ static void test_spawn_report_pipe(void **state)
 {
 	char *argv[] = { "/bin/true", NULL };
 	int free_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	osx_spawn_attr a;
+	osx_spawn_attr *a;
 	osx_child ch;
 	osx_wait_status st;
 	osx_error err;
@@ -1551,18 +1619,17 @@ static void test_spawn_report_pipe(void **state)
 	(void)state;
 	assert_true(free_fd >= 3);
 	close(free_fd); /* the next fd the report pipe would get */
-	osx_spawn_attr_init(&a);
-	a.argv = argv;
-	a.pass_fds = &free_fd;
-	a.n_pass_fds = 1;
+	a = attr_new();
+	osx_spawn_attr_set_argv(a, argv, NULL);
+	assert_int_equal(osx_spawn_attr_dup(a, free_fd, free_fd, NULL), 0);
 	osx__fault_fail(OSX__SYS_clone3, 1, OSX__FAULT_ALWAYS, ENOSYS);
-	expect_spawn_error(&a, EBADF, "fcntl", NULL);
+	expect_spawn_error(a, EBADF, "fcntl", NULL);
 	osx__fault_reset();
 	if (osx_test_under_valgrind())
 		return; /* its clone copies the memory: the pipe is the report */
-	a.n_pass_fds = 0;
+	a = argv_attr(argv);
 	osx__fault_fail(OSX__SYS_clone3, 1, OSX__FAULT_ALWAYS, ENOSYS);
-	assert_int_equal(osx_spawn(&a, &ch, &err), 0);
+	assert_int_equal(osx_spawn(a, &ch, &err), 0);
 	assert_int_equal(osx__fault_count(OSX__SYS_read), 0);
 	osx__fault_reset();
 	assert_int_equal(osx_child_wait(&ch, &st, &err), 0);
@@ -1575,7 +1642,7 @@ static void test_child_wait_echild(void **state)
 	char *argv[] = { "/bin/true", NULL };
 	struct sigaction ign, old;
 	int codes[3], pidfds[3];
-	osx_spawn_attr a;
+	osx_spawn_attr *a;
 	osx_child ch;
 	osx_wait_status st;
 	osx_error err;
@@ -1584,11 +1651,11 @@ static void test_child_wait_echild(void **state)
 	memset(&ign, 0, sizeof(ign));
 	ign.sa_handler = SIG_IGN;
 	assert_int_equal(sigaction(SIGCHLD, &ign, &old), 0);
-	osx_spawn_attr_init(&a);
-	a.argv = argv;
+	a = attr_new();
+	osx_spawn_attr_set_argv(a, argv, NULL);
 	for (int i = 0; i < 3; i++) {
 		codes[i] = -1;
-		if (osx_spawn(&a, &ch, &err) == 0 && osx_child_wait(&ch, &st, &err) < 0)
+		if (osx_spawn(a, &ch, &err) == 0 && osx_child_wait(&ch, &st, &err) < 0)
 			codes[i] = err.code;
 		pidfds[i] = ch.pidfd;
 	}
@@ -1604,15 +1671,15 @@ static void test_child_wait_echild(void **state)
 static void *spawn_on_small_stack(void *arg)
 {
 	char *argv[] = { "/bin/true", NULL };
-	osx_spawn_attr a;
+	osx_spawn_attr *a;
 	osx_child ch;
 	osx_wait_status st;
 	osx_error err;
 	int *rc = arg;
 
-	osx_spawn_attr_init(&a);
-	a.argv = argv;
-	*rc = osx_spawn(&a, &ch, &err) < 0 || osx_child_wait(&ch, &st, &err) < 0 ? -1 :
+	a = attr_new();
+	osx_spawn_attr_set_argv(a, argv, NULL);
+	*rc = osx_spawn(a, &ch, &err) < 0 || osx_child_wait(&ch, &st, &err) < 0 ? -1 :
 									       st.returncode;
 	return NULL;
 }
@@ -1637,13 +1704,13 @@ static void test_spawn_small_stack(void **state)
 
 static void test_run_grandchild_holds_pipes(void **state)
 {
-	osx_spawn_attr a;
+	osx_spawn_attr *a;
 	osx_run_result res;
 	osx_error err;
 
 	(void)state;
-	sh_attr(&a, "echo out; sleep 2 & exit 4");
-	assert_int_equal(osx_run(&a, NULL, 0, 300, &res, &err), 0);
+	a = sh_attr("echo out; sleep 2 & exit 4");
+	assert_int_equal(osx_run(a, NULL, 0, 300, &res, &err), 0);
 	assert_false(res.timed_out);
 	assert_true(res.status.exited);
 	assert_int_equal(res.status.code, 4);
@@ -1657,7 +1724,7 @@ static void test_pidfd_wait_nohang(void **state)
 {
 	char *argv[] = { "/bin/sh", "-c", "read x; exit 3", NULL };
 	int p[2];
-	osx_spawn_attr a;
+	osx_spawn_attr *a;
 	osx_child ch;
 	osx_wait_status st;
 	osx_error err;
@@ -1665,10 +1732,10 @@ static void test_pidfd_wait_nohang(void **state)
 
 	(void)state;
 	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	osx_spawn_attr_init(&a);
-	a.argv = argv;
-	a.fd[0] = p[0];
-	assert_int_equal(osx_spawn(&a, &ch, &err), 0);
+	a = attr_new();
+	osx_spawn_attr_set_argv(a, argv, NULL);
+	osx_spawn_attr_set_stdio(a, 0, p[0], NULL);
+	assert_int_equal(osx_spawn(a, &ch, &err), 0);
 	close(p[0]);
 	if (ch.pidfd < 0) { /* valgrind */
 		close(p[1]);
@@ -1701,7 +1768,7 @@ static void test_path_search_past_enoexec(void **state)
 	char prog[4200], path[8500];
 	char *argv[] = { "prog", NULL };
 	char *envp[] = { path, NULL };
-	osx_spawn_attr a;
+	osx_spawn_attr *a;
 	osx_child ch;
 	osx_wait_status st;
 	osx_error err;
@@ -1713,17 +1780,17 @@ static void test_path_search_past_enoexec(void **state)
 	write_file(prog, "\x7f" "ELF garbage", 0755);
 	snprintf(prog, sizeof(prog), "%s/prog", good);
 	write_file(prog, "#!/bin/sh\nexit 42\n", 0755);
-	osx_spawn_attr_init(&a);
-	a.argv = argv;
-	a.envp = envp;
-	a.search_path = 1;
+	a = attr_new();
+	osx_spawn_attr_set_argv(a, argv, NULL);
+	osx_spawn_attr_set_envp(a, envp, NULL);
+	osx_spawn_attr_set_search_path(a, 1, NULL);
 	snprintf(path, sizeof(path), "PATH=%s:%s", bad, good);
-	assert_int_equal(osx_spawn(&a, &ch, &err), 0);
+	assert_int_equal(osx_spawn(a, &ch, &err), 0);
 	assert_int_equal(osx_child_wait(&ch, &st, &err), 0);
 	assert_int_equal(st.returncode, 42);
 	/* None runs: the first error that is not ENOENT/ENOTDIR. */
 	snprintf(path, sizeof(path), "PATH=/nonexistent:%s:/nonexistent", bad);
-	expect_spawn_error(&a, ENOEXEC, "execve", "prog");
+	expect_spawn_error(a, ENOEXEC, "execve", "prog");
 }
 
 int main(void)
