@@ -267,12 +267,19 @@ static int no_close_range(int r)
 	return r == -ENOSYS || r == -EINVAL || r == -EPERM;
 }
 
-/* Is fd made by an action other than k? */
+/* Is fd made by an action other than k, or by any that does more than
+ * keep it (k == n_acts)? */
 static int targeted(const struct spawn_ctx *c, int fd, size_t k)
 {
-	for (size_t j = 0; j < c->n_acts; j++)
-		if (j != k && c->acts[j].fd == fd)
-			return 1;
+	for (size_t j = 0; j < c->n_acts; j++) {
+		const struct osx__fd_action *act = &c->acts[j];
+
+		if (j == k || act->fd != fd)
+			continue;
+		if (k == c->n_acts && act->op == OSX__FD_DUP && act->src == fd)
+			continue;
+		return 1;
+	}
 	return 0;
 }
 

@@ -1793,6 +1793,447 @@ static void test_path_search_past_enoexec(void **state)
 	expect_spawn_error(a, ENOEXEC, "execve", "prog");
 }
 
+/* ---- fd mapping (CPython's test_subprocess cases) ---- */
+
+/* The fds open in a child (its /proc/self/fd, less the shell's own 3). */
+static void child_fd_list(osx_spawn_attr *a, char *out, size_t len)
+{
+	osx_run_result res;
+
+	assert_int_equal(run_capture(a, "cd /proc/self/fd && echo *", &res), 0);
+	snprintf(out, len, "%s", res.out);
+	osx_run_result_free(&res);
+}
+
+/* A free fd number >= from (not open here). */
+static int free_fd_at(int from)
+{
+	while (fcntl(from, F_GETFD) >= 0)
+		from++;
+	return from;
+}
+
+static void read_file(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+/* test_pass_fds, test_pass_fds_inheritable: the passed fds are open and
+ * inheritable in the child whatever they were here; nothing else is. */
+static void test_fd_pass(void **state)
+{
+	int cloexec = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int inheritable = open("/dev/null", O_RDONLY);
+	int other = open("/dev/null", O_RDONLY);
+	char got[256], want[256];
+	osx_spawn_attr *a;
+
+	(void)state;
+	assert_true(cloexec >= 3 && inheritable >= 3 && other >= 3);
+	a = attr_new();
+	assert_int_equal(osx_spawn_attr_dup(a, cloexec, cloexec, NULL), 0);
+	assert_int_equal(osx_spawn_attr_dup(a, inheritable, inheritable, NULL), 0);
+	child_fd_list(a, got, sizeof(got));
+	/* The shell's directory handle takes the lowest free number. */
+	snprintf(want, sizeof(want), "0 1 2 %d %d %d\n", cloexec, inheritable, other);
+	assert_string_equal(got, want);
+	close(cloexec);
+	close(inheritable);
+	close(other);
+}
+
+/* Any parent fd to any child fd, sources that are also targets (a swap),
+ * close and open at an fd, in order. */
+static void test_fd_map(void **state)
+{
+	const char *px = osx_test_path(0, "x"), *py = osx_test_path(1, "y");
+	const char *pz = osx_test_path(2, "z");
+	int x, y, fx = free_fd_at(7), fy;
+	char buf[256];
+	osx_spawn_attr *a;
+	osx_run_result res;
+
+	(void)state;
+	x = open(px, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	y = open(py, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	assert_true(x >= 0 && y >= 0);
+	/* x and y at 7 and 8 (or the next free numbers) in the parent, and
+	 * swapped in the child: each source is the other's target. */
+	assert_int_equal(dup3(x, fx, O_CLOEXEC), fx);
+	fy = free_fd_at(fx + 1);
+	assert_int_equal(dup3(y, fy, O_CLOEXEC), fy);
+	close(x);
+	close(y);
+	assert_true(fy <= 9); /* the shell's >&N takes one digit */
+	a = attr_new();
+	assert_int_equal(osx_spawn_attr_dup(a, fx, fy, NULL), 0);
+	assert_int_equal(osx_spawn_attr_dup(a, fy, fx, NULL), 0);
+	assert_int_equal(osx_spawn_attr_open(a, 5, pz, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+					     0600, NULL), 0);
+	assert_int_equal(osx_spawn_attr_dup(a, 1, 6, NULL), 0);
+	assert_int_equal(osx_spawn_attr_close(a, 6, NULL), 0);
+	snprintf(buf, sizeof(buf), "echo to%d >&%d; echo to%d >&%d; echo z >&5; "
+		 "echo six >&6 || echo closed", fx, fx, fy, fy);
+	assert_int_equal(run_capture(a, buf, &res), 0);
+	assert_string_equal(res.out, "closed\n");
+	osx_run_result_free(&res);
+	snprintf(buf, sizeof(buf), "to%d\n", fy);
+	{
+		char got[64];
+
+		read_file(px, got, sizeof(got));
+		assert_string_equal(got, buf);
+		snprintf(buf, sizeof(buf), "to%d\n", fx);
+		read_file(py, got, sizeof(got));
+		assert_string_equal(got, buf);
+		read_file(pz, got, sizeof(got));
+		assert_string_equal(got, "z\n");
+	}
+	close(fx);
+	close(fy);
+
+	/* An open that fails names its path; a dup from a closed fd, EBADF. */
+	a = sh_attr("exit 0");
+	assert_int_equal(osx_spawn_attr_open(a, 4, "/nonexistent/f", O_RDONLY, 0, NULL), 0);
+	expect_spawn_error(a, ENOENT, "openat", "/nonexistent/f");
+	a = sh_attr("exit 0");
+	assert_int_equal(osx_spawn_attr_dup(a, free_fd_at(3), 4, NULL), 0);
+	expect_spawn_error(a, EBADF, "dup2", NULL);
+}
+
+/* Save our 0..2, put the three files there in the order perm names,
+ * spawn with stdin/stdout/stderr from fds perm-mapped, restore. */
+static int swap_run(const int perm[3], int files[3], int closed)
+{
+	int saved[3], rc = -1;
+	osx_spawn_attr *a;
+	osx_child ch;
+	osx_wait_status st;
+	osx_error err;
+
+	for (int i = 0; i < 3; i++)
+		saved[i] = fcntl(i, F_DUPFD_CLOEXEC, 10);
+	for (int i = 0; i < 3; i++)
+		dup2(files[i], i);
+	if (closed >= 0)
+		close(closed);
+	a = sh_attr("read line; echo \"out:$line\"; echo \"err:$line\" >&2");
+	for (int i = 0; i < 3; i++)
+		osx_spawn_attr_set_stdio(a, i, perm[i], NULL);
+	if (osx_spawn(a, &ch, &err) == 0 && osx_child_wait(&ch, &st, &err) == 0)
+		rc = st.returncode;
+	for (int i = 0; i < 3; i++) {
+		dup2(saved[i], i);
+		close(saved[i]);
+	}
+	return rc;
+}
+
+/* test_swap_fds and test_swap_std_fds_with_one_closed: our own 0, 1 and 2
+ * are three files, and the child's stdin/stdout/stderr are each of them,
+ * in every order. */
+static void test_fd_swap_std(void **state)
+{
+	static const int perms[6][3] = { { 0, 1, 2 }, { 0, 2, 1 }, { 1, 0, 2 },
+					 { 1, 2, 0 }, { 2, 0, 1 }, { 2, 1, 0 } };
+	char got[64];
+
+	(void)state;
+	for (int p = 0; p < 6; p++) {
+		int files[3], perm[3];
+		const char *names[3];
+
+		for (int i = 0; i < 3; i++) {
+			names[i] = osx_test_path(i, i == 0 ? "f0" : i == 1 ? "f1" : "f2");
+			files[i] = open(names[i], O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+			assert_true(files[i] >= 3);
+		}
+		/* The file that becomes stdin holds the line. */
+		assert_int_equal(write(files[perms[p][0]], "hi\n", 3), 3);
+		assert_int_equal(lseek(files[perms[p][0]], 0, SEEK_SET), 0);
+		memcpy(perm, perms[p], sizeof(perm));
+		assert_int_equal(swap_run(perm, files, -1), 0);
+		read_file(names[perms[p][1]], got, sizeof(got));
+		assert_string_equal(got, perms[p][1] == perms[p][0] ? "hi\nout:hi\n" : "out:hi\n");
+		read_file(names[perms[p][2]], got, sizeof(got));
+		assert_string_equal(got, "err:hi\n");
+		for (int i = 0; i < 3; i++)
+			close(files[i]);
+	}
+	/* One of ours closed, the child's stderr from a closed fd: EBADF,
+	 * the others as asked. */
+	{
+		int files[3], perm[3] = { 0, 1, 2 };
+
+		for (int i = 0; i < 3; i++) {
+			files[i] = open(osx_test_path(i, "g"), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+			assert_true(files[i] >= 3);
+		}
+		assert_int_equal(swap_run(perm, files, 2), -1);
+		for (int i = 0; i < 3; i++)
+			close(files[i]);
+	}
+}
+
+/* test_close_fds_0_1 ... test_close_fds_0_1_2: osx_run's pipes work with
+ * any of our standard fds closed. */
+static void test_run_std_closed(void **state)
+{
+	(void)state;
+	for (int mask = 1; mask < 8; mask++) {
+		int saved[3];
+		osx_spawn_attr *a = sh_attr("cat; echo e >&2");
+		osx_run_result res;
+		osx_error err;
+		int r;
+
+		for (int i = 0; i < 3; i++)
+			saved[i] = fcntl(i, F_DUPFD_CLOEXEC, 10);
+		for (int i = 0; i < 3; i++)
+			if (mask & (1 << i))
+				close(i);
+		r = osx_run(a, "in", 2, -1, &res, &err);
+		for (int i = 0; i < 3; i++) {
+			dup2(saved[i], i);
+			close(saved[i]);
+		}
+		assert_int_equal(r, 0);
+		assert_string_equal(res.out, "in");
+		assert_string_equal(res.err, "e\n");
+		osx_run_result_free(&res);
+	}
+}
+
+/* The program apart from argv[0] (executable=), and by fd (fexecve). */
+static void test_program(void **state)
+{
+	char *argv[] = { "custom-name", "-c", "echo $0", NULL };
+	const char *script = osx_test_path(0, "script");
+	osx_spawn_attr *a;
+	osx_run_result res;
+	osx_wait_status st;
+	osx_child ch;
+	osx_error err;
+	int fd;
+
+	(void)state;
+	a = argv_attr(argv);
+	assert_int_equal(osx_spawn_attr_set_program(a, "/bin/sh", NULL), 0);
+	assert_int_equal(osx_run(a, NULL, 0, -1, &res, &err), 0);
+	assert_string_equal(res.out, "custom-name\n");
+	osx_run_result_free(&res);
+	/* Searched in PATH like argv[0] would be. */
+	assert_int_equal(osx_spawn_attr_set_program(a, "sh", NULL), 0);
+	assert_int_equal(osx_spawn_attr_set_search_path(a, 1, NULL), 0);
+	assert_int_equal(osx_run(a, NULL, 0, -1, &res, &err), 0);
+	assert_string_equal(res.out, "custom-name\n");
+	osx_run_result_free(&res);
+	assert_int_equal(osx_spawn_attr_set_program(a, "/nonexistent/sh", NULL), 0);
+	assert_int_equal(osx_spawn_attr_set_search_path(a, 0, NULL), 0);
+	expect_spawn_error(a, ENOENT, "execve", "/nonexistent/sh");
+
+	/* By fd: an ELF opened CLOEXEC, its fd a target of an action too. */
+	fd = open("/bin/sh", O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 3);
+	a = argv_attr(argv);
+	assert_int_equal(osx_spawn_attr_set_program_fd(a, fd, NULL), 0);
+	assert_int_equal(osx_spawn_attr_dup(a, 2, fd, NULL), 0);
+	assert_int_equal(osx_run(a, NULL, 0, -1, &res, &err), 0);
+	assert_string_equal(res.out, "custom-name\n");
+	osx_run_result_free(&res);
+	close(fd);
+	/* A script: its fd must reach the interpreter (kept, not CLOEXEC). */
+	write_file(script, "#!/bin/sh\nexit 7\n", 0755);
+	fd = open(script, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 3);
+	a = argv_attr(argv);
+	assert_int_equal(osx_spawn_attr_set_program_fd(a, fd, NULL), 0);
+	assert_int_equal(osx_spawn_attr_dup(a, fd, fd, NULL), 0);
+	assert_int_equal(osx_spawn(a, &ch, &err), 0);
+	assert_int_equal(osx_child_wait(&ch, &st, &err), 0);
+	assert_int_equal(st.returncode, 7);
+	close(fd);
+	a = argv_attr(argv);
+	assert_int_equal(osx_spawn_attr_set_program_fd(a, free_fd_at(3), NULL), 0);
+	expect_spawn_error(a, EBADF, "execveat", NULL);
+}
+
+/* ---- child attributes ---- */
+
+static void status_line(const char *status, const char *key, char *out, size_t len)
+{
+	const char *p = strstr(status, key);
+	size_t n;
+
+	assert_non_null(p);
+	p += strlen(key);
+	while (*p == '\t' || *p == ' ')
+		p++;
+	n = strcspn(p, "\n");
+	snprintf(out, len, "%.*s", (int)n, p);
+}
+
+/* user, group, extra_groups (as root); EPERM from setresuid otherwise. */
+static void test_child_credentials(void **state)
+{
+	gid_t groups[] = { 65534, 100 };
+	char line[128];
+	osx_spawn_attr *a;
+	osx_run_result res;
+
+	(void)state;
+	a = attr_new();
+	assert_int_equal(osx_spawn_attr_set_user(a, 65534, NULL), 0);
+	if (geteuid() != 0) {
+		assert_int_equal(osx_spawn_attr_set_argv(a, sh_argv, NULL), 0);
+		sh_argv[2] = "exit 0";
+		expect_spawn_error(a, EPERM, "setresuid", NULL);
+		return;
+	}
+	assert_int_equal(osx_spawn_attr_set_group(a, 65534, NULL), 0);
+	assert_int_equal(osx_spawn_attr_set_extra_groups(a, groups, 2, NULL), 0);
+	assert_int_equal(run_capture(a, "exec cat /proc/self/status", &res), 0);
+	status_line(res.out, "Uid:", line, sizeof(line));
+	assert_string_equal(line, "65534\t65534\t65534\t65534");
+	status_line(res.out, "Gid:", line, sizeof(line));
+	assert_string_equal(line, "65534\t65534\t65534\t65534");
+	status_line(res.out, "Groups:", line, sizeof(line));
+	assert_string_equal(line, "100 65534");
+	osx_run_result_free(&res);
+	/* No extra groups at all. */
+	assert_int_equal(osx_spawn_attr_set_extra_groups(a, NULL, 0, NULL), 0);
+	assert_int_equal(run_capture(a, "exec cat /proc/self/status", &res), 0);
+	status_line(res.out, "Groups:", line, sizeof(line));
+	assert_string_equal(line, "");
+	osx_run_result_free(&res);
+	/* Our own credentials are untouched. */
+	assert_int_equal(geteuid(), 0);
+}
+
+/* umask, rlimits, restore_signals. */
+static void test_child_umask_rlimits(void **state)
+{
+	struct sigaction ign, old;
+	struct sigmasks m;
+	osx_spawn_attr *a;
+	osx_run_result res;
+	mode_t mine = umask(022);
+
+	(void)state;
+	umask(mine);
+	a = attr_new();
+	assert_int_equal(osx_spawn_attr_set_umask(a, 027, NULL), 0);
+	assert_int_equal(osx_spawn_attr_set_rlimit(a, RLIMIT_NOFILE, 100, 200, NULL), 0);
+	assert_int_equal(osx_spawn_attr_set_rlimit(a, RLIMIT_CORE, 0, OSX_RLIM_INFINITY, NULL), 0);
+	assert_int_equal(osx_spawn_attr_set_rlimit(a, RLIMIT_NOFILE, 50, 200, NULL), 0);
+	assert_int_equal(run_capture(a, "umask; ulimit -n; ulimit -Hn; ulimit -c; ulimit -Hc", &res),
+			 0);
+	assert_string_equal(res.out, "0027\n50\n200\n0\nunlimited\n");
+	osx_run_result_free(&res);
+	assert_int_equal(umask(mine), mine);
+	/* A limit the child may not raise: EPERM, named. */
+	if (geteuid() != 0) {
+		assert_int_equal(osx_spawn_attr_set_rlimit(a, RLIMIT_NOFILE, 50, OSX_RLIM_INFINITY,
+							   NULL), 0);
+		sh_argv[2] = "exit 0";
+		expect_spawn_error(a, EPERM, "prlimit", NULL);
+	}
+
+	/* restore_signals: SIGPIPE ignored here, default there (on by
+	 * default), still ignored with it off. */
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	assert_int_equal(sigaction(SIGPIPE, &ign, &old), 0);
+	for (int restore = 1; restore >= 0; restore--) {
+		a = attr_new();
+		if (!restore)
+			assert_int_equal(osx_spawn_attr_set_restore_signals(a, 0, NULL), 0);
+		assert_int_equal(run_capture(a, "exec cat /proc/self/status", &res), 0);
+		read_sigmasks(res.out, &m);
+		osx_run_result_free(&res);
+		assert_int_equal((m.ign & sigbit(SIGPIPE)) != 0, !restore);
+	}
+	assert_int_equal(sigaction(SIGPIPE, &old, NULL), 0);
+}
+
+/* The cgroup2 mount, from /proc/self/mountinfo; 0 when there is none. */
+static int cgroup2_root(char *out, size_t len)
+{
+	char line[4096], mnt[4096], fstype[64];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int found = 0;
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f)) {
+		const char *dash = strstr(line, " - ");
+
+		if (dash && sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1 &&
+		    sscanf(dash + 3, "%63s", fstype) == 1 && strcmp(fstype, "cgroup2") == 0) {
+			snprintf(out, len, "%s", mnt);
+			found = 1;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* CLONE_INTO_CGROUP: the child starts in the cgroup; no fallback where
+ * clone3 cannot do it. */
+static void test_child_cgroup(void **state)
+{
+	char root[4096], dir[4200], want[256];
+	osx_spawn_attr *a;
+	osx_run_result res;
+	osx_error err;
+	int fd;
+
+	(void)state;
+	a = attr_new();
+	fd = open(osx_test_tmpdir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(osx_spawn_attr_set_cgroup(a, fd, NULL), 0);
+	sh_argv[2] = "exit 0";
+	assert_int_equal(osx_spawn_attr_set_argv(a, sh_argv, NULL), 0);
+	/* Without clone3 (as before Linux 5.3, or under valgrind). */
+	osx__fault_fail(OSX__SYS_clone3, 1, 1, ENOSYS);
+	expect_spawn_error(a, ENOSYS, "clone3", NULL);
+	osx__fault_reset();
+	/* Not a cgroup directory: the kernel's word. */
+	if (!osx_test_under_valgrind()) {
+		osx_child ch;
+
+		assert_int_equal(osx_spawn(a, &ch, &err), -1);
+		assert_string_equal(err.call, "clone3");
+	}
+	close(fd);
+	if (osx_test_under_valgrind() || !cgroup2_root(root, sizeof(root)))
+		return;
+	snprintf(dir, sizeof(dir), "%s/osx-test-%d", root, (int)getpid());
+	if (mkdir(dir, 0755) < 0)
+		return; /* not ours to create here: the error paths have to do */
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	a = attr_new();
+	assert_int_equal(osx_spawn_attr_set_cgroup(a, fd, NULL), 0);
+	{
+		int r = run_capture(a, "exec cat /proc/self/cgroup", &res);
+
+		close(fd);
+		rmdir(dir);
+		assert_int_equal(r, 0);
+	}
+	snprintf(want, sizeof(want), "0::/osx-test-%d\n", (int)getpid());
+	assert_non_null(strstr(res.out, want));
+	osx_run_result_free(&res);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1835,6 +2276,14 @@ int main(void)
 		OSX_TEST(test_run_grandchild_holds_pipes),
 		OSX_TEST(test_pidfd_wait_nohang),
 		OSX_TEST(test_path_search_past_enoexec),
+		OSX_TEST(test_fd_pass),
+		OSX_TEST(test_fd_map),
+		OSX_TEST(test_fd_swap_std),
+		OSX_TEST(test_run_std_closed),
+		OSX_TEST(test_program),
+		OSX_TEST(test_child_credentials),
+		OSX_TEST(test_child_umask_rlimits),
+		OSX_TEST(test_child_cgroup),
 		OSX_TEST(test_spawn_small_stack),
 	};
 
