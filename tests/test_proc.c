@@ -2234,6 +2234,60 @@ static void test_child_cgroup(void **state)
 	osx_run_result_free(&res);
 }
 
+/* Every new attribute's step, each failing in turn: the fd actions (a
+ * swap, whose sources are copied first; an open; a close), an exec fd
+ * that an action overwrites (copied too), and the credentials (our own,
+ * which the kernel lets us set again), rlimits and umask. */
+static long sweep_attrs(void *ctx, osx_error *err)
+{
+	static char *argv[] = { "true", NULL };
+	int fd = *(int *)ctx, r = -1;
+	gid_t groups[1] = { getegid() };
+	struct rlimit rl;
+	osx_spawn_attr *a;
+	osx_child ch;
+	osx_wait_status st;
+
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (!(a = sweep_attr(argv, err)))
+		return -1;
+	if (osx_spawn_attr_dup(a, 1, 2, err) < 0 || osx_spawn_attr_dup(a, 2, 1, err) < 0 ||
+	    osx_spawn_attr_open(a, 5, "/dev/null", O_RDONLY, 0, err) < 0 ||
+	    osx_spawn_attr_close(a, 6, err) < 0 || osx_spawn_attr_dup(a, 0, fd, err) < 0 ||
+	    osx_spawn_attr_set_program_fd(a, fd, err) < 0)
+		return -1;
+	if (osx_spawn(a, &ch, err) < 0)
+		return -1;
+	if (osx_child_wait(&ch, &st, err) < 0) {
+		reap(&ch);
+		return -1;
+	}
+	if (!(a = sweep_attr(argv, err)))
+		return -1;
+	osx_spawn_attr_set_program(a, "/bin/true", NULL);
+	osx_spawn_attr_set_user(a, geteuid(), NULL);
+	osx_spawn_attr_set_group(a, getegid(), NULL);
+	osx_spawn_attr_set_umask(a, 022, NULL);
+	if ((geteuid() == 0 && osx_spawn_attr_set_extra_groups(a, groups, 1, err) < 0) ||
+	    osx_spawn_attr_set_rlimit(a, RLIMIT_NOFILE, rl.rlim_cur, rl.rlim_max, err) < 0)
+		return -1;
+	if (osx_spawn(a, &ch, err) == 0 && (r = osx_child_wait(&ch, &st, err)) < 0)
+		reap(&ch);
+	return r < 0 ? r : st.returncode;
+}
+
+static void test_sweep_attrs(void **state)
+{
+	int fd = open("/bin/true", O_RDONLY | O_CLOEXEC);
+	struct osx_sweep s = { .run = sweep_attrs, .ctx = &fd };
+
+	(void)state;
+	assert_true(fd >= 3);
+	s.cleanup[OSX__SYS_close] = 1;
+	osx_sweep_run(&s);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2284,6 +2338,7 @@ int main(void)
 		OSX_TEST(test_child_credentials),
 		OSX_TEST(test_child_umask_rlimits),
 		OSX_TEST(test_child_cgroup),
+		OSX_TEST(test_sweep_attrs),
 		OSX_TEST(test_spawn_small_stack),
 	};
 
