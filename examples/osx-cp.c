@@ -22,7 +22,7 @@ static int fail(const osx_error *err)
 
 int main(int argc, char **argv)
 {
-	struct stat st;
+	osx_stat_result st;
 	osx_error err;
 	int src, dst, status = 0;
 
@@ -37,14 +37,14 @@ int main(int argc, char **argv)
 		osx_close(src, NULL);
 		return fail(&err);
 	}
-	dst = osx_open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, st.st_mode & 07777, &err);
+	dst = osx_open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, st.mode & 07777, &err);
 	if (dst < 0) {
 		osx_close(src, NULL);
 		return fail(&err);
 	}
 	/* open's mode is filtered by the umask and ignored for an existing
 	 * DST: set the bits explicitly, as cp -p does for the mode. */
-	if (fchmod(dst, st.st_mode & 07777) < 0) {
+	if (fchmod(dst, st.mode & 07777) < 0) {
 		osx_error_set(&err, errno, "fchmod", argv[2], NULL);
 		status = fail(&err);
 	} else if (osx_copy_fd(src, dst, -1, NULL, &err) < 0) {

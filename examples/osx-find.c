@@ -42,11 +42,11 @@ static void usage(void)
 /* The type -type tests: with -L, a symlink's target unless it dangles. */
 static int entry_type(const struct find *fd, osx_walk_entry *ev)
 {
-	struct stat st;
+	osx_stat_result st;
 
 	if (ev->ent.type == DT_LNK && (fd->opt.flags & OSX_WALK_FOLLOW) &&
 	    osx_dirent_stat(&ev->ent, 1, &st, NULL) == 0)
-		return (int)IFTODT(st.st_mode);
+		return (int)IFTODT(st.mode);
 	return ev->ent.type;
 }
 

@@ -1,8 +1,8 @@
 /*
  * Processes, the exec/wait piece: the thin layer over fork/exec/wait/kill,
- * the PATH search, the child handle's wait and kill, and the CPU counts.
- * spawn.c creates children, run.c runs them to the end (osx_run,
- * osx_system); both build on this file, which needs neither.
+ * the PATH search and the CPU counts; proc_wait.c has the child handle's
+ * waits and signals.  spawn.c creates children, run.c runs them to the end
+ * (osx_run, osx_system); both build on these two, which need neither.
  */
 #include <errno.h>
 #include <sched.h>
@@ -193,91 +193,6 @@ int osx_pidfd_wait(int pidfd, osx_wait_status *st, int options, osx_error *err)
 	}
 	osx__siginfo_decode(&si, st ? st : &tmp);
 	return si.si_pid;
-}
-
-/* ---- the child handle ---- */
-
-static void child_forget(osx_child *ch)
-{
-	ch->pid = 0;
-	ch->pidfd = -1;
-}
-
-void osx__child_reap(osx_child *ch)
-{
-	if (ch->pidfd >= 0)
-		osx__sys_close(ch->pidfd);
-	if (ch->pid > 0)
-		osx__sys_wait4(ch->pid, NULL, 0, NULL);
-	child_forget(ch);
-}
-
-/* waitid on the child, by pidfd when it has one (immune to pid reuse). */
-static int child_waitid(const osx_child *ch, siginfo_t *si, int options)
-{
-	memset(si, 0, sizeof(*si));
-	if (ch->pidfd >= 0)
-		return osx__sys_waitid((idtype_t)P_PIDFD, (id_t)ch->pidfd, si, options);
-	return osx__sys_waitid(P_PID, (id_t)ch->pid, si, options);
-}
-
-int osx__child_exited(const osx_child *ch)
-{
-	siginfo_t si;
-
-	return child_waitid(ch, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid != 0;
-}
-
-int osx_child_wait(osx_child *child, osx_wait_status *st, osx_error *err)
-{
-	osx_wait_status tmp;
-	siginfo_t si;
-	int r;
-
-	if (!child)
-		return osx_error_set(err, EINVAL, "waitid", NULL, NULL);
-	if (child->pid <= 0)
-		return osx_error_set(err, ECHILD, "waitid", NULL, NULL);
-	r = child_waitid(child, &si, WEXITED);
-	if (r < 0 && r != -ECHILD)
-		return osx_error_set(err, -r, "waitid", NULL, NULL);
-	/* Reaped, or gone (ECHILD: SIGCHLD ignored, or reaped elsewhere):
-	 * the handle is spent either way. */
-	if (child->pidfd >= 0)
-		osx__sys_close(child->pidfd);
-	child_forget(child);
-	if (r < 0)
-		return osx_error_set(err, -r, "waitid", NULL, NULL);
-	osx__siginfo_decode(&si, st ? st : &tmp);
-	return 0;
-}
-
-int osx_child_kill(const osx_child *child, int sig, osx_error *err)
-{
-	siginfo_t si;
-	int r;
-
-	if (!child)
-		return osx_error_set(err, EINVAL, "kill", NULL, NULL);
-	if (child->pid <= 0)
-		return osx_error_set(err, ESRCH, "kill", NULL, NULL);
-	if (child->pidfd >= 0) {
-		r = osx__sys_pidfd_send_signal(child->pidfd, sig, NULL, 0);
-		/* ENOSYS: a pidfd from CLONE_PIDFD on a kernel without
-		 * pidfd_send_signal (5.2), or valgrind. */
-		if (r != -ENOSYS)
-			return r < 0 ? osx_error_set(err, -r, "pidfd_send_signal", NULL, NULL) : 0;
-	}
-	/* By pid only while it is still our unreaped child (a zombie keeps
-	 * its pid): reaped behind the handle's back, the pid may be anyone's. */
-	memset(&si, 0, sizeof(si));
-	r = osx__sys_waitid(P_PID, (id_t)child->pid, &si, WEXITED | WNOHANG | WNOWAIT);
-	if (r == -ECHILD)
-		return osx_error_set(err, ESRCH, "kill", NULL, NULL);
-	if (r < 0)
-		return osx_error_set(err, -r, "waitid", NULL, NULL);
-	r = osx__sys_kill(child->pid, sig);
-	return r < 0 ? osx_error_set(err, -r, "kill", NULL, NULL) : 0;
 }
 
 int osx_kill(pid_t pid, int sig, osx_error *err)

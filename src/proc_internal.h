@@ -1,4 +1,5 @@
-/* What proc.c (exec and wait) gives the rest of the process area. */
+/* What proc.c and proc_wait.c (exec and wait) give the rest of the process
+ * area. */
 #ifndef OSX_PROC_INTERNAL_H
 #define OSX_PROC_INTERNAL_H
 
@@ -18,12 +19,13 @@ int osx__exec_search(const char *file, const char *path, char *const argv[],
 /* Fill st from a waitid result; 0 when si holds no status. */
 int osx__siginfo_decode(const siginfo_t *si, osx_wait_status *st);
 
-/* After a failure: close the pidfd, reap the pid (one wait, which blocks
- * until the child ends) and leave the handle spent.  Nothing is reported:
- * the caller has its failure already. */
+/* proc_wait.c.  After a failure: reap the pid (one wait, which blocks
+ * until the child ends), close the pidfd and leave the handle empty
+ * ({ -1, -1 }).  Nothing is reported: the caller has its failure already. */
 void osx__child_reap(osx_child *ch);
 
-/* Has the child ended (a zombie, not yet reaped)?  Errors count as no. */
-int osx__child_exited(const osx_child *ch);
+/* proc_wait.c.  Has the child ended (a zombie, not yet reaped)?  Errors
+ * count as no. */
+int osx__child_exited(osx_child *ch);
 
 #endif

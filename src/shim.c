@@ -13,11 +13,17 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/sendfile.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "shim.h"
+
+/* musl's <dirent.h> makes getdents64 a macro (for its getdents); here the
+ * name is the fault-injection name of the call, which must stay itself
+ * through the macros below. */
+#undef getdents64
 
 #ifdef OSX_FAULT_INJECTION
 /*
@@ -45,12 +51,13 @@ static int inject(enum osx__sys sys, const void *site)
 #define CAP(name, len) (len)
 #endif
 
-/* Retry an attempt while it fails with EINTR.  Safe for the calls used
- * with it: an interrupted call had no effect and can simply be made again. */
+/* Retry an attempt while it fails with EINTR, unless the caller's
+ * interruption check says stop.  Safe for the calls used with it: an
+ * interrupted call had no effect and can simply be made again. */
 #define RETRY(r, name, call)                        \
 	do                                          \
 		(r) = TRY(name, call);              \
-	while ((r) == -1 && errno == EINTR)
+	while ((r) == -1 && errno == EINTR && !osx__interrupted())
 
 #define RESULT(r) ((r) == -1 ? -errno : (r))
 
@@ -78,11 +85,11 @@ static inline long libc_result(long r)
 #endif
 /* The first attempt straight, the retries after it: the common case is
  * then the syscall and one compare, not a loop. */
-#define KRETRY(r, name, call)                       \
-	do {                                        \
-		(r) = KTRY(name, call);             \
-		while ((r) == -EINTR)               \
-			(r) = KTRY(name, call);     \
+#define KRETRY(r, name, call)                                    \
+	do {                                                     \
+		(r) = KTRY(name, call);                          \
+		while ((r) == -EINTR && !osx__interrupted())     \
+			(r) = KTRY(name, call);                  \
 	} while (0)
 
 /* ---- fd I/O ---- */
@@ -171,11 +178,12 @@ static int cap_iov(enum osx__sys sys, const struct iovec *iov, int n,
 	tmp[i].iov_len = cap;
 	return i + 1;
 }
-/* A count the kernel refuses (EINVAL) is passed on untouched, so that the
- * instrumented build fails exactly as the real one does. */
+/* A count the kernel refuses (EINVAL) or a NULL array (EFAULT) is passed
+ * on untouched, so that the instrumented build fails exactly as the real
+ * one does. */
 #define IOV(name, iov, n)                                                \
 	struct iovec tmp_[IOV_MAX];                                      \
-	if ((n) > 0 && (n) <= IOV_MAX) {                                 \
+	if ((iov) && (n) > 0 && (n) <= IOV_MAX) {                        \
 		(n) = cap_iov(OSX__SYS_##name, (iov), (n), tmp_, SITE);  \
 		(iov) = tmp_;                                            \
 	}
@@ -360,6 +368,28 @@ int osx__sys_poll(struct pollfd *fds, nfds_t n, int timeout_ms)
 	/* Not retried here: the caller owns the deadline and must shorten the
 	 * timeout before calling again. */
 	int r = TRY(poll, poll(fds, n, timeout_ms));
+
+	return RESULT(r);
+}
+
+int osx__sys_epoll_create1(int flags)
+{
+	int r = TRY(epoll_create1, epoll_create1(flags));
+
+	return RESULT(r);
+}
+
+int osx__sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	int r = TRY(epoll_ctl, epoll_ctl(epfd, op, fd, ev));
+
+	return RESULT(r);
+}
+
+int osx__sys_epoll_wait(int epfd, struct epoll_event *ev, int n, int timeout_ms)
+{
+	/* Not retried, like poll. */
+	int r = TRY(epoll_wait, epoll_wait(epfd, ev, n, timeout_ms));
 
 	return RESULT(r);
 }
@@ -564,7 +594,8 @@ int osx__sys_clone(int (*fn)(void *), void *stack_top, int flags, void *arg, int
 {
 	/* Not retried: a fork-like call is not restartable by the caller's
 	 * promise alone (PEP 475 leaves process creation to the caller). */
-	int r = TRY(clone, clone(fn, stack_top, flags, arg, pidfd));
+	int r = TRY(clone, fn && stack_top ? clone(fn, stack_top, flags, arg, pidfd)
+					  : (errno = EINVAL, -1)); /* musl's would crash */
 
 	return RESULT(r);
 }
@@ -688,7 +719,8 @@ ssize_t osx__sys_getdents64(int fd, void *buf, size_t len)
 {
 	ssize_t r;
 
-	KRETRY(r, getdents64, KCALL3(getdents64(fd, buf, len), SYS_getdents64, fd, buf, len));
+	KRETRY(r, getdents64, KCALL3(syscall(SYS_getdents64, fd, buf, len), SYS_getdents64, fd,
+				     buf, len));
 	return r;
 }
 
@@ -713,7 +745,8 @@ int osx__sys_renameat2(int olddir, const char *old, int newdir, const char *new_
 {
 	int r;
 
-	RETRY(r, renameat2, renameat2(olddir, old, newdir, new_, flags));
+	/* The raw call: musl has no renameat2 wrapper. */
+	RETRY(r, renameat2, (int)syscall(SYS_renameat2, olddir, old, newdir, new_, flags));
 	return RESULT(r);
 }
 
@@ -738,6 +771,103 @@ ssize_t osx__sys_readlinkat(int dirfd, const char *path, char *buf, size_t len)
 	ssize_t r;
 
 	RETRY(r, readlinkat, readlinkat(dirfd, path, buf, len));
+	return RESULT(r);
+}
+
+/* ---- files by name ---- */
+
+_Static_assert(sizeof(struct osx__statx) == 256, "struct statx is 256 bytes");
+
+int osx__sys_statx(int dirfd, const char *path, int flags, unsigned mask,
+		   struct osx__statx *stx)
+{
+	int r;
+
+#ifdef OSX__KERNEL_ENTRY
+	KRETRY(r, statx, (int)osx__kcall5(SYS_statx, dirfd, (long)path, flags, mask, (long)stx));
+#else
+	KRETRY(r, statx, (int)libc_result(syscall(SYS_statx, dirfd, path, flags, mask, stx)));
+#endif
+	return r;
+}
+
+int osx__sys_mknodat(int dirfd, const char *path, mode_t mode, dev_t dev)
+{
+	int r;
+
+	RETRY(r, mknodat, mknodat(dirfd, path, mode, dev));
+	return RESULT(r);
+}
+
+int osx__sys_fchmodat(int dirfd, const char *path, mode_t mode, int flags)
+{
+	int r;
+
+	RETRY(r, fchmodat, fchmodat(dirfd, path, mode, flags));
+	return RESULT(r);
+}
+
+int osx__sys_fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags)
+{
+	int r;
+
+	RETRY(r, fchownat, fchownat(dirfd, path, uid, gid, flags));
+	return RESULT(r);
+}
+
+int osx__sys_faccessat(int dirfd, const char *path, int mode, int flags)
+{
+	int r;
+
+	RETRY(r, faccessat, faccessat(dirfd, path, mode, flags));
+	return RESULT(r);
+}
+
+int osx__sys_utimensat(int dirfd, const char *path, const struct timespec ts[2], int flags)
+{
+	int r;
+
+	RETRY(r, utimensat, utimensat(dirfd, path, ts, flags));
+	return RESULT(r);
+}
+
+int osx__sys_truncate(const char *path, off_t len)
+{
+	int r;
+
+	RETRY(r, truncate, truncate(path, len));
+	return RESULT(r);
+}
+
+int osx__sys_statvfs(const char *path, struct statvfs *st)
+{
+	int r;
+
+	RETRY(r, statvfs, statvfs(path, st));
+	return RESULT(r);
+}
+
+int osx__sys_fstatvfs(int fd, struct statvfs *st)
+{
+	int r;
+
+	RETRY(r, fstatvfs, fstatvfs(fd, st));
+	return RESULT(r);
+}
+
+ssize_t osx__sys_getcwd(char *buf, size_t size)
+{
+	/* The system call, not libc's getcwd(), which on ENAMETOOLONG walks
+	 * the tree itself, outside the shim. */
+	long r = TRY(getcwd, syscall(SYS_getcwd, buf, size));
+
+	return RESULT(r);
+}
+
+int osx__sys_unshare(int flags)
+{
+	int r = TRY(unshare, unshare(flags));
+
 	return RESULT(r);
 }
 

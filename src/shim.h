@@ -8,6 +8,11 @@
  * no effect yet and is restartable.  Not retried: close (on Linux the fd is
  * gone whatever it returns, so EINTR means success), poll (the caller must
  * recompute its timeout), and the process-creation calls.
+ *
+ * Before each retry the shim asks the caller's interruption check
+ * (osx/interrupt.h, osx__interrupted() below): when it says stop, the call
+ * ends with -EINTR instead.  The check is consulted only after an EINTR,
+ * so the path of a call that was not interrupted is unchanged.
  */
 #ifndef OSX_SHIM_H
 #define OSX_SHIM_H
@@ -18,6 +23,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stddef.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -26,6 +32,20 @@
 #include <time.h>
 
 #include "fault.h"
+
+/* The interruption check the caller installed (src/interrupt.c): non-zero
+ * means "end the interrupted call with EINTR".  errno is left as it was.
+ * Called only after a call failed with EINTR. */
+int osx__interrupted(void);
+
+/* renameat2's flags: glibc declares them in <stdio.h>, musl nowhere (the
+ * kernel's <linux/fs.h> clashes with <sys/mount.h>). */
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1 << 0)
+#endif
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
 
 /*
  * On x86-64 the shim enters the kernel itself.  The kernel's convention is
@@ -61,6 +81,19 @@ static inline long osx__kcall4(long nr, int fd, long b, long c, long d)
 			 : "rcx", "r11", "memory");
 	return ret;
 }
+
+static inline long osx__kcall5(long nr, int fd, long b, long c, long d, long e)
+{
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "0"(nr), "D"(fd), "S"(b), "d"(c), "r"(r10), "r"(r8)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
 #endif
 
 /*
@@ -80,7 +113,7 @@ static inline long osx__kcall4(long nr, int fd, long b, long c, long d)
 #define OSX__KRETRY(call)                                        \
 	long r_ = (call);                                        \
 	if (__builtin_expect(r_ < 0, 0))                         \
-		while (r_ == -EINTR)                             \
+		while (r_ == -EINTR && !osx__interrupted())      \
 			r_ = (call);                             \
 	return r_
 
@@ -148,6 +181,11 @@ int osx__sys_fchmod(int fd, mode_t mode);
 int osx__sys_fchown(int fd, uid_t uid, gid_t gid);
 mode_t osx__sys_umask(mode_t mask);
 int osx__sys_poll(struct pollfd *fds, nfds_t n, int timeout_ms);
+/* epoll: epoll_wait is not retried, like poll (the caller owns the
+ * deadline). */
+int osx__sys_epoll_create1(int flags);
+int osx__sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
+int osx__sys_epoll_wait(int epfd, struct epoll_event *ev, int n, int timeout_ms);
 
 /* processes */
 pid_t osx__sys_fork(void);
@@ -206,6 +244,44 @@ int osx__sys_renameat2(int olddir, const char *old, int newdir, const char *new_
 int osx__sys_linkat(int olddir, const char *old, int newdir, const char *new_, int flags);
 int osx__sys_symlinkat(const char *target, int dirfd, const char *path);
 ssize_t osx__sys_readlinkat(int dirfd, const char *path, char *buf, size_t len);
+
+/* files by name (fs.h) */
+
+/* The kernel's struct statx (linux/stat.h), declared here because libc's
+ * (glibc 2.28) is missing from musl. */
+struct osx__statx_time {
+	long long sec;
+	unsigned nsec;
+	int reserved_;
+};
+struct osx__statx {
+	unsigned mask, blksize;
+	unsigned long long attributes;
+	unsigned nlink, uid, gid;
+	unsigned short mode, spare0_;
+	unsigned long long ino, size, blocks, attributes_mask;
+	struct osx__statx_time atime, btime, ctime, mtime;
+	unsigned rdev_major, rdev_minor, dev_major, dev_minor;
+	unsigned long long spare_[14];
+};
+/* The mask bits asked for (the kernel's STATX_BASIC_STATS | STATX_BTIME). */
+#define OSX__STATX_BASIC 0x7ffu
+#define OSX__STATX_BTIME 0x800u
+
+int osx__sys_statx(int dirfd, const char *path, int flags, unsigned mask,
+		   struct osx__statx *stx);
+int osx__sys_mknodat(int dirfd, const char *path, mode_t mode, dev_t dev);
+int osx__sys_fchmodat(int dirfd, const char *path, mode_t mode, int flags);
+int osx__sys_fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags);
+int osx__sys_faccessat(int dirfd, const char *path, int mode, int flags);
+int osx__sys_utimensat(int dirfd, const char *path, const struct timespec ts[2], int flags);
+int osx__sys_truncate(const char *path, off_t len);
+struct statvfs;
+int osx__sys_statvfs(const char *path, struct statvfs *st);
+int osx__sys_fstatvfs(int fd, struct statvfs *st);
+/* The getcwd system call: the length written, NUL included. */
+ssize_t osx__sys_getcwd(char *buf, size_t size);
+int osx__sys_unshare(int flags);
 
 /* environment and users (libc calls that can fail, so tests can fail them) */
 int osx__sys_setenv(const char *name, const char *value, int overwrite);

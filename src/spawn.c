@@ -929,8 +929,8 @@ int osx_spawn(const osx_spawn_attr *attr, osx_child *child, osx_error *err)
 
 	if (!attr || !child || !attr->argv || !attr->argv[0])
 		return osx_error_set(err, EINVAL, "spawn", NULL, NULL);
-	/* A failed spawn leaves a handle with no child (pid 0). */
-	child->pid = 0;
+	/* A failed spawn leaves a handle with no child (OSX_CHILD_INIT). */
+	child->pid = -1;
 	child->pidfd = -1;
 	memset(&c, 0, sizeof(c));
 	c.attr = attr;

@@ -327,14 +327,15 @@ OSX_API int osx_spawn_attr_set_cgroup(osx_spawn_attr *attr, int dirfd, osx_error
 
 /* ---- children ---- */
 
-/* A spawned child.  pid is > 0 while the child is unreaped and 0 when the
- * handle has none (a failed spawn, a reaped child, OSX_CHILD_INIT). */
+/* A spawned child.  pid is > 0 while the child is unreaped; a handle with
+ * none (a failed spawn, a collected child, OSX_CHILD_INIT) has pid -1, and
+ * any pid <= 0 (a zeroed handle) counts as none. */
 typedef struct {
 	pid_t pid;
 	int pidfd; /* -1 where the kernel has no pidfds, and once reaped */
 } osx_child;
 
-#define OSX_CHILD_INIT { 0, -1 }
+#define OSX_CHILD_INIT { -1, -1 }
 
 /*
  * Start a program without fork(): a CLONE_VM|CLONE_VFORK child that
@@ -348,7 +349,7 @@ OSX_API int osx_spawn(const osx_spawn_attr *attr, osx_child *child, osx_error *e
 	OSX_NONNULL(1, 2);
 /*
  * Wait for a spawned child (by pidfd when it has one), close its pidfd and
- * empty the handle ({ 0, -1 }: copy pid first if you need it).  ECHILD on
+ * empty the handle ({ -1, -1 }: copy pid first if you need it).  ECHILD on
  * a handle with no child, and when the child is gone (SIGCHLD ignored,
  * reaped elsewhere; the handle is emptied too).  Other failures leave the
  * handle as it was.  st may be NULL.
@@ -399,6 +400,124 @@ OSX_API void osx_run_result_free(osx_run_result *res) OSX_NONNULL(1);
  * Safety: MT-Safe, AS-Unsafe, blocks (until the command ends).
  */
 OSX_API int osx_system(const char *command, osx_error *err) OSX_NONNULL(1);
+
+/*
+ * Waiting with a deadline, stopping gracefully, and waiting on many
+ * children (docs/proc.md).  A collected child's handle becomes {pid -1,
+ * pidfd -1}: its pidfd is closed, and the handle names no process any more.
+ * All of these wait by pidfd where the child has one; a child without one
+ * (pidfd -1: no pidfds in the kernel, before 5.3, or under valgrind) is
+ * waited by pid, which stays its own until it is collected.
+ */
+
+/*
+ * osx_child_wait with a limit: wait at most timeout_ms milliseconds (< 0:
+ * no limit; 0: only collect a child that has already ended, e.g. once its
+ * pidfd has polled readable).  Returns 0 with *st (may be NULL) filled once
+ * the child has ended and been collected.  When the time is up: -1 with
+ * ETIMEDOUT (err.call "poll"), the child untouched and collectable by a
+ * later wait; the same when the interruption check (osx/interrupt.h) ended
+ * the wait with EINTR.  ECHILD for a handle with no child (pid <= 0) and for
+ * a child something else has reaped (SIGCHLD ignored, a waitpid(-1)
+ * elsewhere), whose handle is then released.  Without a pidfd a limited
+ * wait polls waitid(WNOHANG) every 1 to 16 ms (the interval doubling) and
+ * uses no signal.  One thread at a time per handle.
+ * Safety: MT-Safe, AS-Safe, blocks (until the child ends or the time is up).
+ */
+OSX_API int osx_child_wait_timeout(osx_child *child, osx_wait_status *st, int timeout_ms,
+				   osx_error *err) OSX_NONNULL(1);
+
+/* osx_child_stop flags: signal the child's whole process group (the child
+ * must lead it: osx_spawn_attr_set_pgroup 0 or set_new_session), not only the child. */
+#define OSX_STOP_GROUP 0x1u
+
+/*
+ * Stop a child gracefully and collect it: SIGTERM, up to grace_ms
+ * milliseconds (< 0: no limit) for it to end, then SIGKILL, then wait.  The
+ * child is signalled through its pidfd.  With OSX_STOP_GROUP the signals go
+ * to its process group (kill(-pid)), and the group gets the SIGKILL once the
+ * grace is over or the child has ended, whichever is first, so no member
+ * outlives it; the child is collected only after that, so its pid (the
+ * group's id) cannot have been reused.  Returns 0 when the child ended
+ * within the grace period, 1 when it had to be killed, -1 on failure, with
+ * *st (may be NULL) filled on success.  A child that has already ended is
+ * just collected (0).  EINTR (the interruption check) leaves the child
+ * collectable, maybe still running.  ESRCH for a handle with no child, and
+ * from OSX_STOP_GROUP when the child leads no group.
+ * Safety: MT-Safe, AS-Safe, blocks (until the child ends).
+ */
+OSX_API int osx_child_stop(osx_child *child, int grace_ms, unsigned flags,
+			   osx_wait_status *st, osx_error *err) OSX_NONNULL(1);
+
+/* A set of children to wait on together (opaque). */
+typedef struct osx_waitset osx_waitset;
+
+/*
+ * A new, empty wait set, or NULL with err.  It holds an epoll fd (CLOEXEC)
+ * that the children's pidfds are registered in.
+ * Safety: MT-Safe, AS-Unsafe, non-blocking.
+ */
+OSX_API osx_waitset *osx_waitset_new(osx_error *err);
+
+/*
+ * Free the set.  Its members are not waited for: they stay the caller's,
+ * collectable with osx_child_wait.  NULL is a no-op; errno is kept.
+ * Safety: MT-Safe, AS-Unsafe, non-blocking.
+ */
+OSX_API void osx_waitset_free(osx_waitset *ws);
+
+/*
+ * Add a child: the set keeps the pointer (not a copy), which must stay
+ * valid while the child is a member, and is what osx_waitset_wait returns.
+ * While it is a member, collect it only through the set (or remove it
+ * first), and do not close its pidfd.  EEXIST when it is a member already;
+ * ECHILD for a handle with no child (pid <= 0).
+ * Safety: MT-Safe, AS-Unsafe, non-blocking.
+ */
+OSX_API int osx_waitset_add(osx_waitset *ws, osx_child *child, osx_error *err)
+	OSX_NONNULL(1, 2);
+
+/*
+ * Take a child out of the set without waiting for it (ENOENT when it is no
+ * member).
+ * Safety: MT-Safe, AS-Safe, non-blocking.
+ */
+OSX_API int osx_waitset_remove(osx_waitset *ws, osx_child *child, osx_error *err)
+	OSX_NONNULL(1, 2);
+
+/* The number of children in the set.
+ * Safety: MT-Safe, AS-Safe, non-blocking. */
+OSX_API size_t osx_waitset_count(const osx_waitset *ws) OSX_NONNULL(1);
+
+/*
+ * Wait until a member ends, at most timeout_ms milliseconds (< 0: no limit;
+ * 0: only collect one that has already ended), and collect it: it leaves
+ * the set, *ended is set to it (its handle now {pid -1, pidfd -1}) and *st
+ * (may be NULL) to its status.  Returns 0; one ended child per call.  Only
+ * the members are waited for: never a child outside the set, so no other
+ * part of the program has its children taken (as by waitpid(-1)), and no
+ * member ever stays a zombie once it is reported.  ECHILD at once for an
+ * empty set; ETIMEDOUT (err.call "epoll_wait") when the time is up; EINTR
+ * when the interruption check ended the wait (members untouched).  A
+ * member something else reaped: ECHILD with *ended set to it, removed and
+ * released.  On any other failure *ended is NULL.  Members without a
+ * pidfd are polled with waitid(WNOHANG) every 1 to 16 ms while the call
+ * waits, members with one wake it at once.  One thread at a time per set.
+ * Safety: MT-Safe, AS-Safe, blocks (until a member ends or the time is up).
+ */
+OSX_API int osx_waitset_wait(osx_waitset *ws, int timeout_ms, osx_child **ended,
+			     osx_wait_status *st, osx_error *err) OSX_NONNULL(1, 3);
+
+/*
+ * The set's epoll fd, for an event loop: it polls readable (POLLIN) when a
+ * member with a pidfd has ended; then call osx_waitset_wait(ws, 0, ...)
+ * until it says ETIMEDOUT.  Members without a pidfd never make it readable:
+ * with such members call osx_waitset_wait(ws, 0, ...) on a timer too.  (A
+ * single child's pidfd works the same way with osx_child_wait_timeout(child,
+ * st, 0, err).)  Owned by the set: do not close it.
+ * Safety: MT-Safe, AS-Safe, non-blocking.
+ */
+OSX_API int osx_waitset_fd(const osx_waitset *ws) OSX_NONNULL(1);
 
 OSX_END_DECLS
 
