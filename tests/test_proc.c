@@ -618,9 +618,16 @@ static void test_thin_layer(void **state)
 	}
 	pidfd = osx_pidfd_open(pid, 0, &err);
 	if (pidfd < 0) {
-		/* valgrind knows neither pidfd_open nor pidfd_send_signal. */
-		assert_true(osx_test_under_valgrind());
-		assert_int_equal(err.code, ENOSYS);
+		/* valgrind knows neither pidfd_open nor pidfd_send_signal, nor
+		 * does Linux before 5.3 (the old-kernel test mode). */
+		int refused = osx_test_refused("pidfd_open", NULL);
+
+		if (!refused) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+		}
+		assert_true(osx_test_under_valgrind() || refused);
+		assert_int_equal(err.code, refused ? refused : ENOSYS);
 		assert_int_equal(osx_kill(pid, SIGUSR1, &err), 0);
 		assert_int_equal(osx_waitpid(pid, &st, 0, &err), pid);
 	} else {
@@ -640,7 +647,8 @@ static void test_thin_layer(void **state)
 	assert_int_equal(osx_kill(-999999, 0, &err), -1);
 	assert_int_equal(err.code, ESRCH);
 	assert_int_equal(osx_pidfd_open(-1, 0, &err), -1);
-	assert_int_equal(err.code, osx_test_under_valgrind() ? ENOSYS : EINVAL);
+	assert_int_equal(err.code, osx_test_refused("pidfd_open", NULL) ? osx_test_refused("pidfd_open", NULL) :
+				   osx_test_under_valgrind() ? ENOSYS : EINVAL);
 
 	{
 		char *argv[] = { "/nonexistent", NULL };
@@ -676,9 +684,13 @@ static void test_thin_layer_faults(void **state)
 	 * that says the file was found ends the search. */
 	osx__fault_fail(OSX__SYS_execve, 1, 1, ENOEXEC);
 	expect_injected(osx_execvp("/bin/true", abs_argv, &err), &err, ENOEXEC, "execve");
+	/* Every candidate failing (the search goes on past ENOMEM, as
+	 * _posixsubprocess does, so one failure would run the next one):
+	 * the first error that is not ENOENT/ENOTDIR. */
 	osx__fault_fail(OSX__SYS_execve, 1, 1, ENOMEM);
+	osx__fault_fail(OSX__SYS_execve, 2, OSX__FAULT_ALWAYS, EACCES);
 	expect_injected(osx_execvp("true", argv, &err), &err, ENOMEM, "execve");
-	assert_int_equal(osx__fault_count(OSX__SYS_execve), 3);
+	assert_true(osx__fault_count(OSX__SYS_execve) >= 3);
 	osx__fault_fail(OSX__SYS_wait4, 1, 1, EINVAL);
 	expect_injected(osx_waitpid(-1, &st, WNOHANG, &err), &err, EINVAL, "wait4");
 	osx__fault_fail(OSX__SYS_kill, 1, 1, EPERM);
@@ -783,6 +795,9 @@ static void check_exec_signals(int reset)
 
 	a = attr_new();
 	osx_spawn_attr_set_reset_signals(a, reset, NULL);
+	/* restore_signals' two sigaction calls (SIGPIPE, SIGXFSZ) would be
+	 * the child's only ones on the clone3 path: counted below. */
+	osx_spawn_attr_set_restore_signals(a, 0, NULL);
 	assert_int_equal(run_capture(a, "exec cat /proc/self/status", &res), 0);
 	assert_int_equal(res.status.returncode, 0);
 	read_sigmasks(res.out, &m);
@@ -841,6 +856,7 @@ static void check_spawn_signals(int fallback)
 	check_exec_signals(0);
 	/* An exec failure is reported on either path. */
 	a = attr_new();
+	osx_spawn_attr_set_restore_signals(a, 0, NULL);
 	osx_spawn_attr_set_argv(a, argv, NULL);
 	expect_spawn_error(a, ENOENT, "execve", "/nonexistent/program");
 	argv[0] = "/bin/true";
@@ -939,6 +955,7 @@ static int pre_exec_masks(int reset, struct sigmasks *m)
 	osx_wait_status st;
 	osx_error err;
 	pthread_t t;
+	pid_t pid;
 
 	u.uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
 	if (u.uffd < 0 && (errno == EPERM || errno == ENOSYS))
@@ -959,11 +976,12 @@ static int pre_exec_masks(int reset, struct sigmasks *m)
 	osx_spawn_attr_set_argv(a, argv, NULL);
 	osx_spawn_attr_set_reset_signals(a, reset, NULL);
 	assert_int_equal(osx_spawn(a, &ch, &err), 0);
+	pid = ch.pid;
 	assert_int_equal(osx_child_wait(&ch, &st, &err), 0);
 	assert_int_equal(pthread_join(t, NULL), 0);
 	assert_int_equal(u.error, 0);
 	assert_int_equal(st.returncode, 0);
-	assert_int_equal(u.pid, ch.pid);
+	assert_int_equal(u.pid, pid);
 	assert_int_equal(u.page[0], 'x');
 	read_sigmasks(u.status, m);
 	munmap(u.page, u.pagesz);
@@ -1193,17 +1211,20 @@ static void test_spawn_cleanup_faults(void **state)
 	assert_string_equal(err.call, "chdir");
 	assert_int_equal(osx__fault_count(OSX__SYS_wait4), 2);
 
-	/* The fallback's report unreadable: the child is killed and reaped. */
+	/* The fallback's report unreadable, where it is read (the clone
+	 * copied the memory: valgrind): the child is killed and reaped. */
 	osx__fault_reset();
 	osx_spawn_attr_set_cwd(a, NULL, NULL);
-	osx__fault_fail(OSX__SYS_clone3, 1, 1, ENOSYS);
-	osx__fault_fail(OSX__SYS_read, 1, 1, EIO);
-	osx__fault_fail(OSX__SYS_wait4, 1, 1, EINTR);
-	assert_int_equal(osx_spawn(a, &ch, &err), -1);
-	assert_int_equal(err.code, EIO);
-	assert_string_equal(err.call, "read");
-	assert_int_equal(osx__fault_count(OSX__SYS_kill), 1);
-	assert_int_equal(osx__fault_count(OSX__SYS_wait4), 2);
+	if (osx_test_under_valgrind()) {
+		osx__fault_fail(OSX__SYS_clone3, 1, 1, ENOSYS);
+		osx__fault_fail(OSX__SYS_read, 1, 1, EIO);
+		osx__fault_fail(OSX__SYS_wait4, 1, 1, EINTR);
+		assert_int_equal(osx_spawn(a, &ch, &err), -1);
+		assert_int_equal(err.code, EIO);
+		assert_string_equal(err.call, "read");
+		assert_int_equal(osx__fault_count(OSX__SYS_kill), 1);
+		assert_int_equal(osx__fault_count(OSX__SYS_wait4), 2);
+	}
 
 	in = fcntl(0, F_DUPFD_CLOEXEC, 3);
 	errfd = fcntl(2, F_DUPFD_CLOEXEC, 3);
@@ -1366,18 +1387,18 @@ static void test_system_faults(void **state)
 	pidfd = osx__fault_count(OSX__SYS_waitid) > 0;
 	osx__fault_reset();
 	if (pidfd) {
-		osx__fault_fail(OSX__SYS_waitid, 1, 1, ECHILD);
+		osx__fault_fail(OSX__SYS_waitid, 1, 1, EIO);
 		osx__fault_fail(OSX__SYS_wait4, 1, 1, EINTR);
 		osx__fault_fail(OSX__SYS_close, 1, OSX__FAULT_ALWAYS, EIO);
 	} else {
-		/* No pidfd (valgrind may lack it): wait4 is the failing wait. */
-		osx__fault_fail(OSX__SYS_wait4, 1, 1, ECHILD);
-		osx__fault_fail(OSX__SYS_wait4, 2, 1, EINTR);
+		/* No pidfd (valgrind may lack it): waitid by pid fails. */
+		osx__fault_fail(OSX__SYS_waitid, 1, 1, EIO);
+		osx__fault_fail(OSX__SYS_wait4, 1, 1, EINTR);
 	}
 	assert_int_equal(osx_system("exit 3", &err), -1);
-	assert_int_equal(errno, ECHILD);
-	assert_int_equal(err.code, ECHILD);
-	assert_int_equal(osx__fault_count(OSX__SYS_wait4), pidfd ? 2 : 3);
+	assert_int_equal(errno, EIO);
+	assert_int_equal(err.code, EIO);
+	assert_int_equal(osx__fault_count(OSX__SYS_wait4), 2);
 	assert_int_equal(sigaction(SIGINT, &old_int, NULL), 0);
 	assert_int_equal(sigaction(SIGQUIT, &old_quit, NULL), 0);
 }
@@ -1558,10 +1579,12 @@ static void check_no_close_range(int error, int no_proc)
  * never gives).  ctx: 1 also hides /proc. */
 static long sweep_no_close_range(void *ctx, osx_error *err)
 {
+	int inherit = 1;
+
 	osx__fault_fail(OSX__SYS_close_range, 1, OSX__FAULT_ALWAYS, ENOSYS);
 	if (*(int *)ctx)
 		osx__fault_fail(OSX__SYS_openat, 1, OSX__FAULT_ALWAYS, ENOENT);
-	return sweep_spawn(NULL, err);
+	return sweep_spawn(&inherit, err);
 }
 
 static void test_sweep_no_close_range(void **state)
@@ -1588,6 +1611,8 @@ static void test_sweep_spawn_stack(void **state)
 
 	(void)state;
 	osx_sweep_run(&s);
+	assert_true(sweep_spawn(NULL, NULL) == 0); /* a stack kept again */
+	osx__fault_reset();
 	osx__fault_fail(OSX__SYS_munmap, 1, 1, EINVAL);
 	osx__spawn_stack_release();
 	assert_int_equal(osx__fault_count(OSX__SYS_munmap), 1);
@@ -1840,12 +1865,23 @@ static void test_fd_pass(void **state)
 	assert_int_equal(osx_spawn_attr_dup(a, cloexec, cloexec, NULL), 0);
 	assert_int_equal(osx_spawn_attr_dup(a, inheritable, inheritable, NULL), 0);
 	child_fd_list(a, got, sizeof(got));
-	/* The shell's directory handle takes the lowest free number. */
-	snprintf(want, sizeof(want), "0 1 2 %d %d %d\n", cloexec, inheritable, other);
-	assert_string_equal(got, want);
 	close(cloexec);
 	close(inheritable);
 	close(other);
+	/* The shell's directory handle takes the lowest free number. */
+	{
+		int open_fds[5] = { 0, 1, 2, cloexec, inheritable }, shell = 3, n = 0;
+
+		for (int i = 0; i < 5; i++)
+			if (open_fds[i] == shell)
+				shell++, i = -1;
+		for (int fd = 0; fd <= 64; fd++)
+			if (fd < 3 || fd == cloexec || fd == inheritable || fd == shell)
+				n += snprintf(want + n, sizeof(want) - (size_t)n, "%s%d", n ? " " : "",
+					      fd);
+		snprintf(want + n, sizeof(want) - (size_t)n, "\n");
+	}
+	assert_string_equal(got, want);
 }
 
 /* Any parent fd to any child fd, sources that are also targets (a swap),
@@ -1854,7 +1890,7 @@ static void test_fd_map(void **state)
 {
 	const char *px = osx_test_path(0, "x"), *py = osx_test_path(1, "y");
 	const char *pz = osx_test_path(2, "z");
-	int x, y, fx = free_fd_at(7), fy;
+	int x, y, fx, fy;
 	char buf[256];
 	osx_spawn_attr *a;
 	osx_run_result res;
@@ -1865,6 +1901,7 @@ static void test_fd_map(void **state)
 	assert_true(x >= 0 && y >= 0);
 	/* x and y at 7 and 8 (or the next free numbers) in the parent, and
 	 * swapped in the child: each source is the other's target. */
+	fx = free_fd_at(7);
 	assert_int_equal(dup3(x, fx, O_CLOEXEC), fx);
 	fy = free_fd_at(fx + 1);
 	assert_int_equal(dup3(y, fy, O_CLOEXEC), fy);
@@ -2076,6 +2113,8 @@ static void status_line(const char *status, const char *key, char *out, size_t l
 	while (*p == '\t' || *p == ' ')
 		p++;
 	n = strcspn(p, "\n");
+	while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+		n--;
 	snprintf(out, len, "%.*s", (int)n, p);
 }
 
