@@ -91,14 +91,44 @@ static inline long libc_result(long r)
 			(r) = KTRY(name, call);                  \
 	} while (0)
 
+#ifdef OSX__SHIM_INLINE_IO
+/* A kernel entry after an EINTR: retry until the call is not interrupted
+ * or the interruption check says stop.  (A call with fewer than four
+ * arguments gets a 0 the kernel ignores.) */
+long osx__kretry(long nr, int fd, long b, long c, long d)
+{
+	long r;
+
+	do {
+		if (osx__interrupted())
+			return -EINTR;
+		r = osx__kcall4(nr, fd, b, c, d);
+	} while (r == -EINTR);
+	return r;
+}
+
+/* KRETRY of a KCALL in the installed library: the retries in osx__kretry,
+ * so the path of a call that was not interrupted saves no registers for
+ * them (x86 gcc cannot keep the saves on the slow path alone). */
+#define KRETRY_CALL(r, name, libc, nr, fd, b, c, d)                              \
+	do {                                                                     \
+		(r) = osx__kcall4((nr), (fd), (long)(b), (long)(c), (long)(d));  \
+		if (__builtin_expect((r) == -EINTR, 0))                          \
+			(r) = osx__kretry((nr), (fd), (long)(b), (long)(c), (long)(d)); \
+	} while (0)
+#else
+#define KRETRY_CALL(r, name, libc, nr, fd, b, c, d) \
+	KRETRY(r, name, KCALL(libc, nr, fd, b, c, d))
+#endif
+
 /* ---- fd I/O ---- */
 
 int osx__sys_openat(int dirfd, const char *path, int flags, mode_t mode)
 {
 	int r;
 
-	KRETRY(r, openat, (int)KCALL(openat(dirfd, path, flags, mode), SYS_openat,
-				     dirfd, path, flags, mode));
+	KRETRY_CALL(r, openat, openat(dirfd, path, flags, mode), SYS_openat, dirfd, path, flags,
+		    mode);
 	return r;
 }
 
@@ -219,7 +249,7 @@ int osx__sys_fstat(int fd, struct stat *st)
 {
 	int r;
 
-	KRETRY(r, fstat, (int)KCALL3(fstat(fd, st), SYS_fstat, fd, st, 0));
+	KRETRY_CALL(r, fstat, fstat(fd, st), SYS_fstat, fd, st, 0, 0);
 	return r;
 }
 
@@ -227,8 +257,8 @@ int osx__sys_fstatat(int dirfd, const char *path, struct stat *st, int flags)
 {
 	int r;
 
-	KRETRY(r, fstatat, (int)KCALL(fstatat(dirfd, path, st, flags), SYS_newfstatat, dirfd,
-				      path, st, flags));
+	KRETRY_CALL(r, fstatat, fstatat(dirfd, path, st, flags), SYS_newfstatat, dirfd, path, st,
+		    flags);
 	return r;
 }
 
@@ -639,8 +669,8 @@ ssize_t osx__sys_getdents64(int fd, void *buf, size_t len)
 {
 	ssize_t r;
 
-	KRETRY(r, getdents64, KCALL3(syscall(SYS_getdents64, fd, buf, len), SYS_getdents64, fd,
-				     buf, len));
+	KRETRY_CALL(r, getdents64, syscall(SYS_getdents64, fd, buf, len), SYS_getdents64, fd, buf,
+		    len, 0);
 	return r;
 }
 

@@ -109,42 +109,52 @@ static inline long osx__kcall5(long nr, int fd, long b, long c, long d, long e)
 #define OSX__SHIM_INLINE_IO 1
 
 /* The first attempt straight; only a failure looks for EINTR, so the
- * common case is the syscall and the sign test the caller makes anyway. */
-#define OSX__KRETRY(call)                                        \
-	long r_ = (call);                                        \
-	if (__builtin_expect(r_ < 0, 0))                         \
-		while (r_ == -EINTR && !osx__interrupted())      \
-			r_ = (call);                             \
+ * common case is the syscall and the sign test the caller makes anyway.
+ * The retries (and the interruption check before each) are out of line
+ * and cold: a call in the loop would have every osx_read save registers
+ * for it. */
+__attribute__((cold)) long osx__kretry(long nr, int fd, long b, long c, long d);
+
+#define OSX__KRETRY(first, nr, fd, b, c, d)                          \
+	long r_ = (first);                                           \
+	if (__builtin_expect(r_ < 0, 0) && r_ == -EINTR)             \
+		r_ = osx__kretry((nr), (fd), (b), (c), (d));         \
 	return r_
 
 static inline ssize_t osx__sys_read(int fd, void *buf, size_t len)
 {
-	OSX__KRETRY(osx__kcall3(SYS_read, fd, (long)buf, (long)len));
+	OSX__KRETRY(osx__kcall3(SYS_read, fd, (long)buf, (long)len), SYS_read, fd, (long)buf,
+		    (long)len, 0);
 }
 
 static inline ssize_t osx__sys_write(int fd, const void *buf, size_t len)
 {
-	OSX__KRETRY(osx__kcall3(SYS_write, fd, (long)buf, (long)len));
+	OSX__KRETRY(osx__kcall3(SYS_write, fd, (long)buf, (long)len), SYS_write, fd, (long)buf,
+		    (long)len, 0);
 }
 
 static inline ssize_t osx__sys_pread(int fd, void *buf, size_t len, off_t off)
 {
-	OSX__KRETRY(osx__kcall4(SYS_pread64, fd, (long)buf, (long)len, off));
+	OSX__KRETRY(osx__kcall4(SYS_pread64, fd, (long)buf, (long)len, off), SYS_pread64, fd,
+		    (long)buf, (long)len, off);
 }
 
 static inline ssize_t osx__sys_pwrite(int fd, const void *buf, size_t len, off_t off)
 {
-	OSX__KRETRY(osx__kcall4(SYS_pwrite64, fd, (long)buf, (long)len, off));
+	OSX__KRETRY(osx__kcall4(SYS_pwrite64, fd, (long)buf, (long)len, off), SYS_pwrite64, fd,
+		    (long)buf, (long)len, off);
 }
 
 static inline ssize_t osx__sys_readv(int fd, const struct iovec *iov, int iovcnt)
 {
-	OSX__KRETRY(osx__kcall3(SYS_readv, fd, (long)iov, iovcnt));
+	OSX__KRETRY(osx__kcall3(SYS_readv, fd, (long)iov, iovcnt), SYS_readv, fd, (long)iov,
+		    iovcnt, 0);
 }
 
 static inline ssize_t osx__sys_writev(int fd, const struct iovec *iov, int iovcnt)
 {
-	OSX__KRETRY(osx__kcall3(SYS_writev, fd, (long)iov, iovcnt));
+	OSX__KRETRY(osx__kcall3(SYS_writev, fd, (long)iov, iovcnt), SYS_writev, fd, (long)iov,
+		    iovcnt, 0);
 }
 #endif
 

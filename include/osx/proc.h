@@ -202,18 +202,18 @@ OSX_API int osx_system(const char *command, osx_error *err);
  */
 
 /*
- * osx_child_wait with a limit: wait at most timeout_ms milliseconds (< 0:
- * no limit; 0: only collect a child that has already ended, e.g. once its
- * pidfd has polled readable).  Returns 0 with *st (may be NULL) filled once
- * the child has ended and been collected.  When the time is up: -1 with
- * ETIMEDOUT (err.call "poll"), the child untouched and collectable by a
- * later wait; the same when the interruption check (osx/interrupt.h) ended
- * the wait with EINTR.  ECHILD for a handle with no child (pid <= 0) and for
+ * Wait for a child at most timeout_ms milliseconds and collect it, as
+ * osx_child_wait does.  timeout_ms < 0: no limit; 0: only collect a child
+ * that has already ended (say, once its pidfd has polled readable).
+ * Returns 0 with *st (may be NULL) filled once the child has ended and been
+ * collected.  When the time is up: -1 with ETIMEDOUT (err.call "poll"), the
+ * child untouched and collectable by a later wait; the same when the
+ * interruption check (osx/interrupt.h) ended the wait with EINTR.  ECHILD for a handle with no child (pid <= 0) and for
  * a child something else has reaped (SIGCHLD ignored, a waitpid(-1)
  * elsewhere), whose handle is then released.  Without a pidfd a limited
  * wait polls waitid(WNOHANG) every 1 to 16 ms (the interval doubling) and
- * uses no signal.  One thread at a time per handle.
- * Safety: MT-Safe, AS-Safe, blocks (until the child ends or the time is up).
+ * uses no signal.
+ * Safety: MT-Unsafe (race:child), AS-Safe, blocks (until the child ends or the time is up).
  */
 OSX_API int osx_child_wait_timeout(osx_child *child, osx_wait_status *st, int timeout_ms,
 				   osx_error *err) OSX_NONNULL(1);
@@ -235,7 +235,7 @@ OSX_API int osx_child_wait_timeout(osx_child *child, osx_wait_status *st, int ti
  * just collected (0).  EINTR (the interruption check) leaves the child
  * collectable, maybe still running.  ESRCH for a handle with no child, and
  * from OSX_STOP_GROUP when the child leads no group.
- * Safety: MT-Safe, AS-Safe, blocks (until the child ends).
+ * Safety: MT-Unsafe (race:child), AS-Safe, blocks (until the child ends).
  */
 OSX_API int osx_child_stop(osx_child *child, int grace_ms, unsigned flags,
 			   osx_wait_status *st, osx_error *err) OSX_NONNULL(1);
@@ -253,7 +253,7 @@ OSX_API osx_waitset *osx_waitset_new(osx_error *err);
 /*
  * Free the set.  Its members are not waited for: they stay the caller's,
  * collectable with osx_child_wait.  NULL is a no-op; errno is kept.
- * Safety: MT-Safe, AS-Unsafe, non-blocking.
+ * Safety: MT-Unsafe (race:ws), AS-Unsafe, non-blocking.
  */
 OSX_API void osx_waitset_free(osx_waitset *ws);
 
@@ -263,7 +263,7 @@ OSX_API void osx_waitset_free(osx_waitset *ws);
  * While it is a member, collect it only through the set (or remove it
  * first), and do not close its pidfd.  EEXIST when it is a member already;
  * ECHILD for a handle with no child (pid <= 0).
- * Safety: MT-Safe, AS-Unsafe, non-blocking.
+ * Safety: MT-Unsafe (race:ws), AS-Unsafe, non-blocking.
  */
 OSX_API int osx_waitset_add(osx_waitset *ws, osx_child *child, osx_error *err)
 	OSX_NONNULL(1, 2);
@@ -271,7 +271,7 @@ OSX_API int osx_waitset_add(osx_waitset *ws, osx_child *child, osx_error *err)
 /*
  * Take a child out of the set without waiting for it (ENOENT when it is no
  * member).
- * Safety: MT-Safe, AS-Safe, non-blocking.
+ * Safety: MT-Unsafe (race:ws), AS-Safe, non-blocking.
  */
 OSX_API int osx_waitset_remove(osx_waitset *ws, osx_child *child, osx_error *err)
 	OSX_NONNULL(1, 2);
@@ -293,8 +293,8 @@ OSX_API size_t osx_waitset_count(const osx_waitset *ws) OSX_NONNULL(1);
  * member something else reaped: ECHILD with *ended set to it, removed and
  * released.  On any other failure *ended is NULL.  Members without a
  * pidfd are polled with waitid(WNOHANG) every 1 to 16 ms while the call
- * waits, members with one wake it at once.  One thread at a time per set.
- * Safety: MT-Safe, AS-Safe, blocks (until a member ends or the time is up).
+ * waits, members with one wake it at once.
+ * Safety: MT-Unsafe (race:ws), AS-Safe, blocks (until a member ends or the time is up).
  */
 OSX_API int osx_waitset_wait(osx_waitset *ws, int timeout_ms, osx_child **ended,
 			     osx_wait_status *st, osx_error *err) OSX_NONNULL(1, 3);
