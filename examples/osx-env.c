@@ -48,18 +48,27 @@ static int fail(const char *what, const osx_error *err, osx_env *env)
  * when it could not be run. */
 static int run(char **argv, char **envp)
 {
-	osx_spawn_attr attr;
+	osx_spawn_attr *attr;
 	osx_wait_status st;
 	osx_child child;
 	osx_error err;
 	char msg[2 * OSX_ERROR_NAME_MAX + 64];
+	int r;
 
-	osx_spawn_attr_init(&attr);
-	attr.argv = argv;
-	attr.envp = envp;
-	attr.search_path = 1;
-	attr.close_fds = 0; /* env(1) passes every open fd on */
-	if (osx_spawn(&attr, &child, &err) < 0) {
+	if (!(attr = osx_spawn_attr_new(&err))) {
+		osx_error_format(&err, msg, sizeof(msg));
+		fprintf(stderr, "osx-env: %s\n", msg);
+		return 125;
+	}
+	osx_spawn_attr_set_argv(attr, argv, NULL);
+	osx_spawn_attr_set_envp(attr, envp, NULL);
+	osx_spawn_attr_set_search_path(attr, 1, NULL);
+	osx_spawn_attr_set_close_fds(attr, 0, NULL); /* env(1) passes every open fd on */
+	/* env(1) leaves the dispositions it was given alone. */
+	osx_spawn_attr_set_restore_signals(attr, 0, NULL);
+	r = osx_spawn(attr, &child, &err);
+	osx_spawn_attr_free(attr);
+	if (r < 0) {
 		osx_error_format(&err, msg, sizeof(msg));
 		fprintf(stderr, "osx-env: %s\n", msg);
 		return tool_spawn_status(&err);

@@ -61,17 +61,19 @@ static void print_status(const osx_wait_status *st)
 
 int main(int argc, char **argv)
 {
-	osx_spawn_attr a;
+	osx_spawn_attr *a;
 	osx_error err;
 	osx_env *env = NULL;
+	char **envp;
 	int capture = 0, timeout = -1, opt, in = -1, out = -1, status;
 	static const struct option longopts[] = {TOOL_LONG_OPTIONS, {NULL, 0, NULL, 0}};
 
-	osx_spawn_attr_init(&a);
+	if (!(a = osx_spawn_attr_new(&err)))
+		die(&err, 125);
 	/* "+": stop at the program, so its options are its own. */
 	while ((opt = getopt_long(argc, argv, "+C:ie:I:O:t:cp", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 'C': a.cwd = optarg; break;
+		case 'C': osx_spawn_attr_set_cwd(a, optarg, NULL); break;
 		case 'i': /* start over from an empty environment */
 			osx_env_free(env);
 			if (!(env = osx_env_new(&err)))
@@ -87,7 +89,7 @@ int main(int argc, char **argv)
 				perror(optarg);
 				return 125;
 			}
-			a.fd[0] = in;
+			osx_spawn_attr_set_stdio(a, 0, in, NULL);
 			break;
 		case 'O':
 			out = open(optarg, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
@@ -95,24 +97,27 @@ int main(int argc, char **argv)
 				perror(optarg);
 				return 125;
 			}
-			a.fd[1] = out;
+			osx_spawn_attr_set_stdio(a, 1, out, NULL);
 			break;
 		case 't': timeout = atoi(optarg); break;
 		case 'c': capture = 1; break;
-		case 'p': a.search_path = 1; break;
+		case 'p': osx_spawn_attr_set_search_path(a, 1, NULL); break;
 		default: tool_option(&tool, opt);
 		}
 	}
 	if (optind >= argc)
 		tool_usage_error(&tool, "no program to run");
-	a.argv = argv + optind;
+	osx_spawn_attr_set_argv(a, argv + optind, NULL);
 	/* Without -i or -e the child inherits our environment (envp NULL). */
-	if (env && !(a.envp = osx_env_envp(env, &err)))
-		die(&err, 125);
+	if (env) {
+		if (!(envp = osx_env_envp(env, &err)))
+			die(&err, 125);
+		osx_spawn_attr_set_envp(a, envp, NULL);
+	}
 	if (capture || timeout >= 0) {
 		osx_run_result res;
 
-		if (osx_run(&a, NULL, 0, timeout, &res, &err) < 0)
+		if (osx_run(a, NULL, 0, timeout, &res, &err) < 0)
 			die(&err, tool_spawn_status(&err));
 		if (capture)
 			printf("stdout: %zu bytes, stderr: %zu bytes\n", res.out_len, res.err_len);
@@ -129,13 +134,14 @@ int main(int argc, char **argv)
 		osx_child ch;
 		osx_wait_status st;
 
-		if (osx_spawn(&a, &ch, &err) < 0)
+		if (osx_spawn(a, &ch, &err) < 0)
 			die(&err, tool_spawn_status(&err));
 		if (osx_child_wait(&ch, &st, &err) < 0)
 			die(&err, 125);
 		print_status(&st);
 		status = tool_child_status(&st);
 	}
+	osx_spawn_attr_free(a);
 	osx_env_free(env);
 	return fflush(stdout) == 0 ? status : 125;
 }
