@@ -142,11 +142,24 @@ static void put_repr(struct sink *s, const char *name, size_t len)
 	put(s, &quote, 1);
 }
 
+/* A sink for (buf, size); a NULL buf holds nothing, as with snprintf. */
+static struct sink sink_for(char *buf, size_t size)
+{
+	struct sink s = {buf, buf ? size : 0, 0};
+
+	return s;
+}
+
 size_t osx_repr(const char *name, size_t len, char *buf, size_t size)
 {
-	struct sink s = {buf, size, 0};
+	struct sink s = sink_for(buf, size);
 
-	put_repr(&s, name, len);
+	if (!name && len) {
+		finish(&s);
+		errno = EINVAL;
+		return 0;
+	}
+	put_repr(&s, name ? name : "", len);
 	return finish(&s);
 }
 
@@ -199,16 +212,26 @@ static void put_error(struct sink *s, const osx_error *err)
 
 size_t osx_error_format(const osx_error *err, char *buf, size_t size)
 {
-	struct sink s = {buf, size, 0};
+	struct sink s = sink_for(buf, size);
 
+	if (!err) {
+		finish(&s);
+		errno = EINVAL;
+		return 0;
+	}
 	put_error(&s, err);
 	return finish(&s);
 }
 
 size_t osx_error_format_call(const osx_error *err, char *buf, size_t size)
 {
-	struct sink s = {buf, size, 0};
+	struct sink s = sink_for(buf, size);
 
+	if (!err) {
+		finish(&s);
+		errno = EINVAL;
+		return 0;
+	}
 	if (err->call) {
 		puts_(&s, err->call);
 		puts_(&s, ": ");

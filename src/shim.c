@@ -12,6 +12,7 @@
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/sendfile.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,12 +50,13 @@ static int inject(enum osx__sys sys, const void *site)
 #define CAP(name, len) (len)
 #endif
 
-/* Retry an attempt while it fails with EINTR.  Safe for the calls used
- * with it: an interrupted call had no effect and can simply be made again. */
+/* Retry an attempt while it fails with EINTR, unless the caller's
+ * interruption check says stop.  Safe for the calls used with it: an
+ * interrupted call had no effect and can simply be made again. */
 #define RETRY(r, name, call)                        \
 	do                                          \
 		(r) = TRY(name, call);              \
-	while ((r) == -1 && errno == EINTR)
+	while ((r) == -1 && errno == EINTR && !osx__interrupted())
 
 #define RESULT(r) ((r) == -1 ? -errno : (r))
 
@@ -82,12 +84,42 @@ static inline long libc_result(long r)
 #endif
 /* The first attempt straight, the retries after it: the common case is
  * then the syscall and one compare, not a loop. */
-#define KRETRY(r, name, call)                       \
-	do {                                        \
-		(r) = KTRY(name, call);             \
-		while ((r) == -EINTR)               \
-			(r) = KTRY(name, call);     \
+#define KRETRY(r, name, call)                                    \
+	do {                                                     \
+		(r) = KTRY(name, call);                          \
+		while ((r) == -EINTR && !osx__interrupted())     \
+			(r) = KTRY(name, call);                  \
 	} while (0)
+
+#ifdef OSX__SHIM_INLINE_IO
+/* A kernel entry after an EINTR: retry until the call is not interrupted
+ * or the interruption check says stop.  (A call with fewer than four
+ * arguments gets a 0 the kernel ignores.) */
+long osx__kretry(long nr, int fd, long b, long c, long d)
+{
+	long r;
+
+	do {
+		if (osx__interrupted())
+			return -EINTR;
+		r = osx__kcall4(nr, fd, b, c, d);
+	} while (r == -EINTR);
+	return r;
+}
+
+/* KRETRY of a KCALL in the installed library: the retries in osx__kretry,
+ * so the path of a call that was not interrupted saves no registers for
+ * them (x86 gcc cannot keep the saves on the slow path alone). */
+#define KRETRY_CALL(r, name, libc, nr, fd, b, c, d)                              \
+	do {                                                                     \
+		(r) = osx__kcall4((nr), (fd), (long)(b), (long)(c), (long)(d));  \
+		if (__builtin_expect((r) == -EINTR, 0))                          \
+			(r) = osx__kretry((nr), (fd), (long)(b), (long)(c), (long)(d)); \
+	} while (0)
+#else
+#define KRETRY_CALL(r, name, libc, nr, fd, b, c, d) \
+	KRETRY(r, name, KCALL(libc, nr, fd, b, c, d))
+#endif
 
 /* ---- fd I/O ---- */
 
@@ -95,8 +127,8 @@ int osx__sys_openat(int dirfd, const char *path, int flags, mode_t mode)
 {
 	int r;
 
-	KRETRY(r, openat, (int)KCALL(openat(dirfd, path, flags, mode), SYS_openat,
-				     dirfd, path, flags, mode));
+	KRETRY_CALL(r, openat, openat(dirfd, path, flags, mode), SYS_openat, dirfd, path, flags,
+		    mode);
 	return r;
 }
 
@@ -175,11 +207,12 @@ static int cap_iov(enum osx__sys sys, const struct iovec *iov, int n,
 	tmp[i].iov_len = cap;
 	return i + 1;
 }
-/* A count the kernel refuses (EINVAL) is passed on untouched, so that the
- * instrumented build fails exactly as the real one does. */
+/* A count the kernel refuses (EINVAL) or a NULL array (EFAULT) is passed
+ * on untouched, so that the instrumented build fails exactly as the real
+ * one does. */
 #define IOV(name, iov, n)                                                \
 	struct iovec tmp_[IOV_MAX];                                      \
-	if ((n) > 0 && (n) <= IOV_MAX) {                                 \
+	if ((iov) && (n) > 0 && (n) <= IOV_MAX) {                        \
 		(n) = cap_iov(OSX__SYS_##name, (iov), (n), tmp_, SITE);  \
 		(iov) = tmp_;                                            \
 	}
@@ -223,7 +256,7 @@ int osx__sys_fstat(int fd, struct stat *st)
 {
 	int r;
 
-	KRETRY(r, fstat, (int)KCALL3(fstat(fd, st), SYS_fstat, fd, st, 0));
+	KRETRY_CALL(r, fstat, fstat(fd, st), SYS_fstat, fd, st, 0, 0);
 	return r;
 }
 
@@ -231,8 +264,8 @@ int osx__sys_fstatat(int dirfd, const char *path, struct stat *st, int flags)
 {
 	int r;
 
-	KRETRY(r, fstatat, (int)KCALL(fstatat(dirfd, path, st, flags), SYS_newfstatat, dirfd,
-				      path, st, flags));
+	KRETRY_CALL(r, fstatat, fstatat(dirfd, path, st, flags), SYS_newfstatat, dirfd, path, st,
+		    flags);
 	return r;
 }
 
@@ -375,6 +408,28 @@ int osx__sys_poll(struct pollfd *fds, nfds_t n, int timeout_ms)
 	return RESULT(r);
 }
 
+int osx__sys_epoll_create1(int flags)
+{
+	int r = TRY(epoll_create1, epoll_create1(flags));
+
+	return RESULT(r);
+}
+
+int osx__sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	int r = TRY(epoll_ctl, epoll_ctl(epfd, op, fd, ev));
+
+	return RESULT(r);
+}
+
+int osx__sys_epoll_wait(int epfd, struct epoll_event *ev, int n, int timeout_ms)
+{
+	/* Not retried, like poll. */
+	int r = TRY(epoll_wait, epoll_wait(epfd, ev, n, timeout_ms));
+
+	return RESULT(r);
+}
+
 /* ---- processes ---- */
 
 pid_t osx__sys_fork(void)
@@ -492,6 +547,11 @@ int osx__sys_sigprocmask(int how, const sigset_t *set, sigset_t *old)
 	/* pthread_sigmask returns the error instead of setting errno. */
 	e = pthread_sigmask(how, set, old);
 	return -e;
+}
+
+void osx__sys_sigmask_restore(const sigset_t *old)
+{
+	pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
 int osx__sys_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
@@ -616,8 +676,8 @@ ssize_t osx__sys_getdents64(int fd, void *buf, size_t len)
 {
 	ssize_t r;
 
-	KRETRY(r, getdents64, KCALL3(syscall(SYS_getdents64, fd, buf, len), SYS_getdents64, fd,
-				     buf, len));
+	KRETRY_CALL(r, getdents64, syscall(SYS_getdents64, fd, buf, len), SYS_getdents64, fd, buf,
+		    len, 0);
 	return r;
 }
 
@@ -668,6 +728,103 @@ ssize_t osx__sys_readlinkat(int dirfd, const char *path, char *buf, size_t len)
 	ssize_t r;
 
 	RETRY(r, readlinkat, readlinkat(dirfd, path, buf, len));
+	return RESULT(r);
+}
+
+/* ---- files by name ---- */
+
+_Static_assert(sizeof(struct osx__statx) == 256, "struct statx is 256 bytes");
+
+int osx__sys_statx(int dirfd, const char *path, int flags, unsigned mask,
+		   struct osx__statx *stx)
+{
+	int r;
+
+#ifdef OSX__KERNEL_ENTRY
+	KRETRY(r, statx, (int)osx__kcall5(SYS_statx, dirfd, (long)path, flags, mask, (long)stx));
+#else
+	KRETRY(r, statx, (int)libc_result(syscall(SYS_statx, dirfd, path, flags, mask, stx)));
+#endif
+	return r;
+}
+
+int osx__sys_mknodat(int dirfd, const char *path, mode_t mode, dev_t dev)
+{
+	int r;
+
+	RETRY(r, mknodat, mknodat(dirfd, path, mode, dev));
+	return RESULT(r);
+}
+
+int osx__sys_fchmodat(int dirfd, const char *path, mode_t mode, int flags)
+{
+	int r;
+
+	RETRY(r, fchmodat, fchmodat(dirfd, path, mode, flags));
+	return RESULT(r);
+}
+
+int osx__sys_fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags)
+{
+	int r;
+
+	RETRY(r, fchownat, fchownat(dirfd, path, uid, gid, flags));
+	return RESULT(r);
+}
+
+int osx__sys_faccessat(int dirfd, const char *path, int mode, int flags)
+{
+	int r;
+
+	RETRY(r, faccessat, faccessat(dirfd, path, mode, flags));
+	return RESULT(r);
+}
+
+int osx__sys_utimensat(int dirfd, const char *path, const struct timespec ts[2], int flags)
+{
+	int r;
+
+	RETRY(r, utimensat, utimensat(dirfd, path, ts, flags));
+	return RESULT(r);
+}
+
+int osx__sys_truncate(const char *path, off_t len)
+{
+	int r;
+
+	RETRY(r, truncate, truncate(path, len));
+	return RESULT(r);
+}
+
+int osx__sys_statvfs(const char *path, struct statvfs *st)
+{
+	int r;
+
+	RETRY(r, statvfs, statvfs(path, st));
+	return RESULT(r);
+}
+
+int osx__sys_fstatvfs(int fd, struct statvfs *st)
+{
+	int r;
+
+	RETRY(r, fstatvfs, fstatvfs(fd, st));
+	return RESULT(r);
+}
+
+ssize_t osx__sys_getcwd(char *buf, size_t size)
+{
+	/* The system call, not libc's getcwd(), which on ENAMETOOLONG walks
+	 * the tree itself, outside the shim. */
+	long r = TRY(getcwd, syscall(SYS_getcwd, buf, size));
+
+	return RESULT(r);
+}
+
+int osx__sys_unshare(int flags)
+{
+	int r = TRY(unshare, unshare(flags));
+
 	return RESULT(r);
 }
 

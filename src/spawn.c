@@ -27,6 +27,7 @@
 
 #include <osx/proc.h>
 
+#include "fail.h"
 #include "proc_internal.h"
 #include "shim.h"
 
@@ -287,31 +288,22 @@ static int check_attr(const osx_spawn_attr *a)
 
 /* A pipe whose write end is >= 3, so the child's dup2 onto 0..2 cannot
  * overwrite it when the parent runs with a standard fd closed. */
-static int report_pipe(int p[2])
+static int report_pipe(int p[2], osx__fail *f)
 {
 	int r = osx__sys_pipe2(p, O_CLOEXEC);
 
 	if (r < 0)
-		return r;
+		return osx__fail_set(f, r, "pipe2", NULL, NULL);
 	if (p[1] < 3) {
 		r = osx__sys_fcntl(p[1], F_DUPFD_CLOEXEC, 3);
 		osx__sys_close(p[1]);
 		if (r < 0) {
 			osx__sys_close(p[0]);
-			return r;
+			return osx__fail_set(f, r, "fcntl", NULL, NULL);
 		}
 		p[1] = r;
 	}
 	return 0;
-}
-
-static void restore_mask(const sigset_t *old)
-{
-	/* pthread_sigmask cannot fail with valid arguments; an injected
-	 * failure is one attempt, and leaving every signal blocked would be
-	 * worse than trying again. */
-	while (osx__sys_sigprocmask(SIG_SETMASK, old, NULL) < 0)
-		;
 }
 
 /*
@@ -344,8 +336,8 @@ static int clone3_unusable(pid_t r)
 
 /* The fallback: glibc's clone, every signal blocked until the child has
  * reset the handlers, and the report pipe.  Returns the pid with c->rep
- * filled, or -errno with *call naming the step that failed. */
-static pid_t spawn_clone(struct spawn_ctx *c, int *pidfd, const char **call)
+ * filled, or -1 with the failure in f. */
+static pid_t spawn_clone(struct spawn_ctx *c, int *pidfd, osx__fail *f)
 {
 	alignas(16) char stack[OSX__CHILD_STACK];
 	void *top = stack + sizeof(stack);
@@ -359,28 +351,24 @@ static pid_t spawn_clone(struct spawn_ctx *c, int *pidfd, const char **call)
 	ssize_t n;
 
 	c->cleared = 0;
-	if ((r = report_pipe(p)) < 0) {
-		*call = "pipe2";
-		return r;
-	}
+	if (report_pipe(p, f) < 0)
+		return -1;
 	c->errfd = p[1];
 	sigfillset(&all);
 	r = osx__sys_sigprocmask(SIG_SETMASK, &all, &c->oldmask);
 	if (r < 0) {
 		osx__sys_close(p[0]);
 		osx__sys_close(p[1]);
-		*call = "sigprocmask";
-		return r;
+		return osx__fail_set(f, r, "sigprocmask", NULL, NULL);
 	}
 	pid = osx__sys_clone(child_main, top, flags | CLONE_PIDFD, c, pidfd);
 	if (pid == -EINVAL) /* a kernel before 5.2 */
 		pid = osx__sys_clone(child_main, top, flags, c, NULL);
-	restore_mask(&c->oldmask);
+	osx__sys_sigmask_restore(&c->oldmask);
 	osx__sys_close(p[1]);
 	if (pid < 0) {
 		osx__sys_close(p[0]);
-		*call = "clone";
-		return pid;
+		return osx__fail_set(f, pid, "clone", NULL, NULL);
 	}
 	n = osx__sys_read(p[0], &rep, sizeof(rep));
 	osx__sys_close(p[0]);
@@ -393,8 +381,7 @@ static pid_t spawn_clone(struct spawn_ctx *c, int *pidfd, const char **call)
 		if (*pidfd >= 0)
 			osx__sys_close(*pidfd);
 		*pidfd = -1;
-		*call = "read";
-		return (pid_t)n;
+		return osx__fail_set(f, n, "read", NULL, NULL);
 	}
 	return pid;
 }
@@ -411,8 +398,8 @@ static const char *envp_path(char *const *envp)
 
 int osx_spawn(const osx_spawn_attr *attr, osx_child *child, osx_error *err)
 {
+	osx__fail f = OSX__FAIL_INIT;
 	struct spawn_ctx c;
-	const char *call = "clone3";
 	int devnull = -1, pidfd = -1, e;
 	pid_t pid;
 
@@ -438,11 +425,13 @@ int osx_spawn(const osx_spawn_attr *attr, osx_child *child, osx_error *err)
 
 	pid = spawn_clone3(&c, &pidfd);
 	if (clone3_unusable(pid))
-		pid = spawn_clone(&c, &pidfd, &call);
+		pid = spawn_clone(&c, &pidfd, &f);
+	else if (pid < 0)
+		osx__fail_set(&f, pid, "clone3", NULL, NULL);
 	if (devnull >= 0)
 		osx__sys_close(devnull);
 	if (pid < 0)
-		return osx_error_set(err, -pid, call, NULL, NULL);
+		return osx__fail_report(&f, err);
 	if (pidfd < 0) {
 		/* No CLONE_PIDFD (old kernel, valgrind): the child cannot have
 		 * been reaped yet, so its pid is still its own. */
@@ -453,14 +442,15 @@ int osx_spawn(const osx_spawn_attr *attr, osx_child *child, osx_error *err)
 	if (c.rep.err) {
 		const char *name = NULL;
 
-		osx__sys_wait4(pid, NULL, 0, NULL);
-		if (pidfd >= 0)
-			osx__sys_close(pidfd);
 		if (c.rep.step == STEP_CHDIR)
 			name = attr->cwd;
 		else if (c.rep.step == STEP_EXECVE)
 			name = attr->argv[0];
-		return osx_error_set(err, c.rep.err, step_names[c.rep.step], name, NULL);
+		osx__fail_set(&f, c.rep.err, step_names[c.rep.step], name, NULL);
+		osx__sys_wait4(pid, NULL, 0, NULL);
+		if (pidfd >= 0)
+			osx__sys_close(pidfd);
+		return osx__fail_report(&f, err);
 	}
 	child->pid = pid;
 	child->pidfd = pidfd;
@@ -544,10 +534,12 @@ static void system_leave(void)
 int osx_system(const char *command, osx_error *err)
 {
 	char *argv[] = { "/bin/sh", "-c", (char *)command, NULL };
+	osx__fail f = OSX__FAIL_INIT;
 	sigset_t dfl, chld, oldmask;
 	osx_spawn_attr a;
 	osx_child ch;
 	osx_wait_status st;
+	osx_error e;
 	int r;
 
 	if (!command)
@@ -571,26 +563,20 @@ int osx_system(const char *command, osx_error *err)
 	a.sigdefault = &dfl;
 	a.sigmask = &oldmask;
 	memset(&st, 0, sizeof(st));
-	r = osx_spawn(&a, &ch, err);
-	if (r == 0 && (r = osx_child_wait(&ch, &st, err)) < 0) {
+	if (osx_spawn(&a, &ch, &e) < 0) {
+		osx__fail_from(&f, &e);
+	} else if (osx_child_wait(&ch, &st, &e) < 0) {
 		/* Leave neither the pidfd nor a zombie: wait on the pid. */
-		int e = errno;
-
+		osx__fail_from(&f, &e);
 		if (ch.pidfd >= 0)
 			osx__sys_close(ch.pidfd);
 		osx__sys_wait4(ch.pid, NULL, 0, NULL);
-		errno = e;
 	}
-	/* Restored whatever happened; errno and err stay the failure's. */
-	{
-		int e = errno;
-
-		osx__sys_sigprocmask(SIG_SETMASK, &oldmask, NULL);
-		system_leave();
-		errno = e;
-	}
-	if (r < 0)
-		return -1;
+	/* Restored whatever happened. */
+	osx__sys_sigmask_restore(&oldmask);
+	system_leave();
+	if (osx__failed(&f))
+		return osx__fail_report(&f, err);
 	if (st.exited)
 		return st.code << 8;
 	return st.signal | (st.core_dumped ? 0x80 : 0);

@@ -198,6 +198,36 @@ static long op_with_failing_cleanup(const char *path, osx_error *err)
 	return 0;
 }
 
+/* NULL where a struct or a name should be: an empty text and EINVAL, never
+ * a crash; a NULL buffer of any size is measured only, as by snprintf. */
+static void format_null_arguments(void **state)
+{
+	osx_error err;
+	char buf[64] = "untouched";
+
+	(void)state;
+	errno = 0;
+	assert_int_equal(osx_error_format(NULL, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+	assert_int_equal(errno, EINVAL);
+	strcpy(buf, "untouched");
+	errno = 0;
+	assert_int_equal(osx_error_format_call(NULL, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_int_equal(osx_repr(NULL, 3, buf, sizeof(buf)), 0);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(osx_repr(NULL, 0, buf, sizeof(buf)), 2);
+	assert_string_equal(buf, "''");
+	osx_error_set(&err, ENOENT, "openat", "x", NULL);
+	assert_int_equal(osx_error_format(&err, NULL, 100),
+			 strlen("[Errno 2] No such file or directory: 'x'"));
+	assert_int_equal(osx_error_format_call(&err, NULL, 100),
+			 strlen("openat: [Errno 2] No such file or directory: 'x'"));
+	assert_int_equal(osx_repr("ab", 2, NULL, 5), 4);
+}
+
 static void errno_survives_cleanup(void **state)
 {
 	osx_error err;
@@ -227,6 +257,7 @@ int main(void)
 		OSX_TEST(format_call_into_small_buffer),
 		OSX_TEST(long_names_cut_on_four_bytes_or_bytes),
 		OSX_TEST(errno_survives_cleanup),
+		OSX_TEST(format_null_arguments),
 	};
 	return OSX_RUN(tests);
 }

@@ -84,6 +84,8 @@ static void test_status_decode(void **state)
 	assert_true(st.signaled && !st.core_dumped);
 	osx_wait_status_decode((SIGSTOP << 8) | 0x7f, &st);
 	assert_true(st.stopped && st.signal == SIGSTOP && !st.exited);
+	/* Documented: not an end, so no returncode (0, not a success). */
+	assert_int_equal(st.returncode, 0);
 	osx_wait_status_decode(0xffff, &st);
 	assert_true(st.continued && !st.stopped);
 }
@@ -1114,6 +1116,7 @@ static void test_spawn_cleanup_faults(void **state)
 {
 	char *argv[] = { "/bin/true", NULL };
 	int in, errfd, inherit = 1;
+	const char *errfd_call;
 	struct osx_sweep s = { .run = sweep_spawn_fallback, .ctx = &inherit };
 	osx_spawn_attr a;
 	osx_child ch;
@@ -1147,12 +1150,19 @@ static void test_spawn_cleanup_faults(void **state)
 	assert_true(in >= 3 && errfd >= 3);
 	close(0);
 	close(2);
+	/* The write end moved up by fcntl: its failure is named so. */
+	osx__fault_fail(OSX__SYS_clone3, 1, 1, ENOSYS);
+	osx__fault_fail(OSX__SYS_fcntl, 1, 1, EMFILE);
+	a.cwd = NULL;
+	errfd_call = osx_spawn(&a, &ch, &err) < 0 ? err.call : "none";
+	osx__fault_reset();
 	s.cleanup[OSX__SYS_close] = 1;
 	assert_true(osx_sweep_run(&s) >= 6);
 	assert_int_equal(dup2(in, 0), 0);
 	assert_int_equal(dup2(errfd, 2), 2);
 	close(in);
 	close(errfd);
+	assert_string_equal(errfd_call, "fcntl");
 }
 
 static volatile sig_atomic_t pipe_seen;
@@ -1195,7 +1205,9 @@ static void test_run_sigpipe_unconsumed(void **state)
 }
 
 /* The wait for the command failing: the pidfd is closed (a failure of
- * that close ignored) and the pid waited for until it is reaped. */
+ * that close ignored) and the pid waited for once more.  wait4 is not
+ * retried on an error (the kernel's errors from it are final): with that
+ * wait failing too the child is left for the caller, reaped here. */
 static void test_run_wait_fails(void **state)
 {
 	osx_spawn_attr a;
@@ -1205,12 +1217,39 @@ static void test_run_wait_fails(void **state)
 	(void)state;
 	sh_attr(&a, "exit 0");
 	osx__fault_fail(OSX__SYS_waitid, 1, 1, EIO);
-	osx__fault_fail(OSX__SYS_wait4, 1, 2, EIO);
 	osx__fault_fail(OSX__SYS_close, 1, OSX__FAULT_ALWAYS, EIO);
 	assert_int_equal(osx_run(&a, NULL, 0, -1, &res, &err), -1);
 	assert_int_equal(err.code, EIO);
-	assert_string_equal(err.call, "waitid");
-	assert_int_equal(osx__fault_count(OSX__SYS_wait4), 3);
+	assert_int_equal(errno, EIO);
+	assert_string_equal(err.call, osx__fault_count(OSX__SYS_waitid) ? "waitid" : "wait4");
+	osx__fault_reset();
+	osx__fault_fail(OSX__SYS_waitid, 1, 1, EIO);
+	osx__fault_fail(OSX__SYS_wait4, 1, 1, EIO);
+	assert_int_equal(osx_run(&a, NULL, 0, -1, &res, &err), -1);
+	assert_int_equal(osx__fault_count(OSX__SYS_wait4), osx__fault_count(OSX__SYS_waitid) ? 1 : 2);
+	assert_true(waitpid(-1, NULL, 0) > 0);
+}
+
+/* A spawn failing inside osx_run, and the cleanup closes failing after it
+ * (EBADF, as a libc close wrapper would leave in errno): errno is still
+ * the spawn's. */
+static void test_run_spawn_fails(void **state)
+{
+	char *argv[] = { "/nonexistent/program", NULL };
+	osx_spawn_attr a;
+	osx_run_result res;
+	osx_error err;
+
+	(void)state;
+	osx_spawn_attr_init(&a);
+	a.argv = argv;
+	osx__fault_fail(OSX__SYS_close, 1, OSX__FAULT_ALWAYS, EBADF);
+	errno = 0;
+	assert_int_equal(osx_run(&a, "x", 1, -1, &res, &err), -1);
+	assert_int_equal(err.code, ENOENT);
+	assert_int_equal(errno, ENOENT);
+	assert_string_equal(err.call, "execve");
+	osx__fault_reset();
 }
 
 /* osx_system's signal steps: each failure is reported, and the caller's
@@ -1337,6 +1376,7 @@ int main(void)
 		OSX_TEST(test_spawn_cleanup_faults),
 		OSX_TEST(test_run_sigpipe_unconsumed),
 		OSX_TEST(test_run_wait_fails),
+		OSX_TEST(test_run_spawn_fails),
 		OSX_TEST(test_system_faults),
 	};
 

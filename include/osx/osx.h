@@ -6,6 +6,8 @@
 #include <osx/env.h>
 #include <osx/error.h>
 #include <osx/fd.h>
+#include <osx/fs.h>
+#include <osx/interrupt.h>
 #include <osx/replace.h>
 #include <osx/proc.h>
 #include <osx/dir.h>
