@@ -240,6 +240,14 @@ int osx__sys_fdatasync(int fd)
 	return RESULT(r);
 }
 
+int osx__sys_sync_file_range(int fd, off_t off, off_t len, unsigned flags)
+{
+	int r;
+
+	RETRY(r, sync_file_range, sync_file_range(fd, off, len, flags));
+	return RESULT(r);
+}
+
 int osx__sys_ftruncate(int fd, off_t len)
 {
 	int r;

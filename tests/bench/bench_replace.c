@@ -60,7 +60,7 @@ static void libosx(int durable)
 	osx_atomic_options o = {durable ? OSX_ATOMIC_DURABLE : 0, 0};
 	osx_error err;
 
-	if (osx_atomic_write(target, data, SIZE, &o, &err) < 0) {
+	if (osx_atomic_write(target, data, SIZE, &o, NULL, &err) < 0) {
 		char msg[2200];
 		osx_error_format_call(&err, msg, sizeof(msg));
 		fprintf(stderr, "%s\n", msg);

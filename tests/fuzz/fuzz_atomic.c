@@ -124,7 +124,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!w)
 			continue;
 		if (op == 2) {
-			r = osx_atomic_commit(w, &err);
+			r = osx_atomic_commit(w, NULL, &err);
 			size_t n = read_target(now, sizeof(now));
 			if (r == 0) {
 				assert(n == npending && memcmp(now, pending, n) == 0);
