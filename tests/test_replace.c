@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -586,18 +588,24 @@ static void failed_cleanup_keeps_first_error(void **state)
 	assert_only(only_target);
 }
 
-/* Count the entries of the test directory whose name starts with prefix. */
-static int count_named(const char *prefix)
+/* Count the entries of dir whose name starts with prefix. */
+static int count_named_in(const char *dir, const char *prefix)
 {
-	DIR *d = opendir(osx_test_tmpdir());
+	DIR *d = opendir(dir);
 	struct dirent *e;
 	int n = 0;
 
 	assert_non_null(d);
 	while ((e = readdir(d)))
-		n += !strncmp(e->d_name, prefix, strlen(prefix));
+		n += !strncmp(e->d_name, prefix, strlen(prefix)) && strcmp(e->d_name, ".") &&
+		     strcmp(e->d_name, "..");
 	closedir(d);
 	return n;
+}
+
+static int count_named(const char *prefix)
+{
+	return count_named_in(osx_test_tmpdir(), prefix);
 }
 
 /* Without O_TMPFILE (durable) and always when not durable the temp is
@@ -994,6 +1002,588 @@ static void sweep_streaming_named(void **state)
 	run_sweep(&c, 10);
 }
 
+/* ---- issue 17 and 16 bugs, each seen failing on the old code ---- */
+
+static void slurp(const char *path, char *buf, size_t n)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t r;
+
+	assert_true(fd >= 0);
+	r = read(fd, buf, n - 1);
+	close(fd);
+	buf[r < 0 ? 0 : r] = '\0';
+}
+
+struct unshared_arg {
+	const char *target;
+	int fds[4];
+	int rc;
+};
+
+static void *unshared_writer(void *arg)
+{
+	struct unshared_arg *a = arg;
+	osx_atomic_options o = {OSX_ATOMIC_DURABLE, 0};
+	int i;
+
+	if (unshare(CLONE_FILES) != 0) {
+		a->rc = -2;
+		return NULL;
+	}
+	for (i = 0; i < 4; i++)
+		close(a->fds[i]);
+	a->rc = osx_atomic_write(a->target, "new", 3, &o, NULL, NULL);
+	return NULL;
+}
+
+/* A thread with its own fd table (unshare(CLONE_FILES)): the fd numbers
+ * the library gets there are, in the main thread's table, fds of a decoy
+ * file.  Through /proc/self/fd the target became a hard link to the
+ * decoy and the call returned 0. */
+static void thread_with_own_fd_table(void **state)
+{
+	const char *t = osx_test_path(0, "target"), *d = osx_test_path(1, "decoy");
+	const char *const names[] = {"target", "decoy", NULL};
+	struct unshared_arg a = {t, {0}, 0};
+	struct stat st, sd;
+	pthread_t th;
+	char buf[64];
+	int i;
+
+	(void)state;
+	put(t, "old");
+	put(d, "decoy");
+	for (i = 0; i < 4; i++)
+		a.fds[i] = open(d, O_RDONLY | O_CLOEXEC);
+	assert_int_equal(pthread_create(&th, NULL, unshared_writer, &a), 0);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	for (i = 0; i < 4; i++)
+		close(a.fds[i]);
+	assert_int_equal(a.rc, 0);
+	slurp(t, buf, sizeof(buf));
+	if (strcmp(buf, "new"))
+		fail_msg("target holds '%s', expected 'new'", buf);
+	assert_int_equal(stat(t, &st), 0);
+	assert_int_equal(stat(d, &sd), 0);
+	assert_true(st.st_ino != sd.st_ino);
+	assert_int_equal(st.st_nlink, 1);
+	assert_content(d, "decoy");
+	assert_int_equal(assert_only(names), 2);
+}
+
+/* The link is checked: a name that does not lead to the temp's inode
+ * (here: no /proc, and the AT_EMPTY_PATH link refused) never reaches the
+ * rename. */
+static void link_checked_before_rename(void **state)
+{
+	const char *t = osx_test_path(0, "target");
+	osx_atomic_options durable = {OSX_ATOMIC_DURABLE, 0};
+	osx_atomic_state st;
+	osx_error err;
+
+	(void)state;
+	put(t, "old");
+	osx__fault_fail(OSX__SYS_fstatat, 1, 1, ENOENT);
+	assert_int_equal(osx_atomic_write(t, "new", 3, &durable, &st, &err), -1);
+	assert_string_equal(err.call, "fstatat");
+	assert_int_equal(st, OSX_ATOMIC_UNCHANGED);
+	assert_int_equal(osx__fault_count(OSX__SYS_renameat2), 0);
+	assert_content(t, "old");
+	assert_only(only_target);
+}
+
+/* KEEP_MODE, unprivileged: a set-uid target stays set-uid.  The old code
+ * set the mode before writing, and the write of a process without
+ * CAP_FSETID clears set-id bits: mode 0755. */
+static void keep_mode_setid_unprivileged(void **state)
+{
+	const char *t = osx_test_path(0, "target");
+	int status;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(chmod(osx_test_tmpdir(), 0777), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		osx_atomic_options keep = {OSX_ATOMIC_KEEP_MODE, 0};
+		struct stat st;
+		int fd;
+
+		if (geteuid() == 0 && (setgroups(0, NULL) || setgid(65534) || setuid(65534)))
+			_exit(10);
+		fd = open(t, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0 || write(fd, "old", 3) != 3 || close(fd) || chmod(t, 04755))
+			_exit(11);
+		if (osx_atomic_write(t, "new", 3, &keep, NULL, NULL))
+			_exit(12);
+		if (stat(t, &st))
+			_exit(13);
+		_exit((st.st_mode & 07777) == 04755 ? 0 : 14);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_content(t, "new");
+	assert_only(only_target);
+}
+
+/* KEEP_MODE never copies set-id bits from a target with another hard
+ * link: the name may be a link to someone's set-uid program. */
+static void keep_mode_setid_not_from_hard_link(void **state)
+{
+	const char *t = osx_test_path(0, "target"), *p = osx_test_path(1, "prog");
+	const char *const names[] = {"target", "prog", NULL};
+	osx_atomic_options keep = {OSX_ATOMIC_KEEP_MODE, 0};
+	struct stat st;
+
+	(void)state;
+	put(p, "set-uid program");
+	assert_int_equal(chmod(p, 04755), 0);
+	assert_int_equal(link(p, t), 0);
+	assert_int_equal(osx_atomic_write(t, "attacker's", 10, &keep, NULL, NULL), 0);
+	assert_int_equal(stat(t, &st), 0);
+	if (st.st_mode & 06000)
+		fail_msg("set-id bits copied from a hard-linked target: %o", st.st_mode & 07777);
+	assert_int_equal(st.st_mode & 07777, 0755); /* the rest is kept */
+	assert_content(p, "set-uid program");
+	assert_int_equal(mode_of(p) & 07777, 04755);
+	assert_int_equal(assert_only(names), 2);
+}
+
+/* A kernel before 5.6 refuses GRND_INSECURE with EINVAL: the old code
+ * failed every write ("getrandom: [Errno 22]"). */
+static void getrandom_without_insecure(void **state)
+{
+	const char *t = osx_test_path(0, "target");
+	osx_error err;
+
+	(void)state;
+	put(t, "old");
+	osx__fault_fail(OSX__SYS_getrandom, 1, OSX__FAULT_ALWAYS, EINVAL);
+	if (osx_atomic_write(t, "new", 3, NULL, NULL, &err))
+		fail_msg("%s failed, errno %d", err.call, err.code);
+	assert_content(t, "new");
+	assert_only(only_target);
+}
+
+/* A writer that dies leaves its named temp; the next write to the target
+ * sees that nobody holds the slot and removes it.  A live writer's slot is
+ * left alone (named_temp_fallback). */
+static void leftover_reclaimed_by_next_write(void **state)
+{
+	const char *t = osx_test_path(0, "target");
+	int status;
+	pid_t pid;
+
+	(void)state;
+	put(t, "old");
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		osx_atomic_writer *w = osx_atomic_begin(t, NULL, NULL);
+		if (!w || osx_atomic_writer_write(w, "half", 4, NULL))
+			_exit(1);
+		kill(getpid(), SIGKILL);
+		_exit(2);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(count_named(".target.0.osx-tmp"), 1);
+	assert_int_equal(osx_atomic_write(t, "new", 3, NULL, NULL, NULL), 0);
+	assert_content(t, "new");
+	assert_only(only_target);
+}
+
+/* ---- the reported state ---- */
+
+static void atomic_state_reported(void **state)
+{
+	const char *t = osx_test_path(0, "target");
+	osx_atomic_options durable = {OSX_ATOMIC_DURABLE, 0};
+	osx_atomic_state st = (osx_atomic_state)-1;
+	osx_atomic_writer *w;
+	osx_error err;
+
+	(void)state;
+	assert_int_equal(osx_atomic_write(t, "one", 3, NULL, &st, &err), 0);
+	assert_int_equal(st, OSX_ATOMIC_REPLACED);
+	assert_int_equal(osx_atomic_write(t, "two", 3, &durable, &st, &err), 0);
+	assert_int_equal(st, OSX_ATOMIC_REPLACED_DURABLE);
+	/* the data's fsync fails: nothing happened */
+	osx__fault_fail(OSX__SYS_fsync, 1, 1, EIO);
+	assert_int_equal(osx_atomic_write(t, "three", 5, &durable, &st, &err), -1);
+	assert_int_equal(st, OSX_ATOMIC_UNCHANGED);
+	assert_content(t, "two");
+	/* the directory's fsync fails: in place, not known durable */
+	osx__fault_reset();
+	osx__fault_fail(OSX__SYS_fsync, 2, 1, EIO);
+	assert_int_equal(osx_atomic_write(t, "four", 4, &durable, &st, &err), -1);
+	assert_int_equal(st, OSX_ATOMIC_REPLACED);
+	assert_string_equal(err.call, "fsync");
+	assert_content(t, "four");
+	/* bad input: unchanged */
+	assert_int_equal(osx_atomic_write(NULL, "x", 1, NULL, &st, &err), -1);
+	assert_int_equal(st, OSX_ATOMIC_UNCHANGED);
+	assert_int_equal(err.code, EINVAL);
+	/* streaming */
+	w = osx_atomic_begin(t, &durable, &err);
+	assert_non_null(w);
+	assert_int_equal(osx_atomic_writer_write(w, "five", 4, &err), 0);
+	assert_int_equal(osx_atomic_commit(w, &st, &err), 0);
+	assert_int_equal(st, OSX_ATOMIC_REPLACED_DURABLE);
+	assert_int_equal(osx_atomic_commit(NULL, &st, &err), -1);
+	assert_int_equal(st, OSX_ATOMIC_UNCHANGED);
+	assert_int_equal(errno, EINVAL);
+	assert_content(t, "five");
+	assert_only(only_target);
+}
+
+/* ---- the batch ---- */
+
+static void batch_commits_all(void **state)
+{
+	const char *const names[] = {"a", "b", "sub", NULL};
+	osx_atomic_options keep = {OSX_ATOMIC_KEEP_MODE, 0};
+	osx_atomic_state st[3];
+	osx_atomic_batch *b;
+	osx_error err;
+	int d;
+
+	(void)state;
+	assert_int_equal(mkdir(osx_test_path(0, "sub"), 0755), 0);
+	put(osx_test_path(0, "a"), "old a");
+	assert_int_equal(chmod(osx_test_path(0, "a"), 0640), 0);
+	d = open(osx_test_tmpdir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(d >= 0);
+	b = osx_atomic_batch_new(OSX_ATOMIC_DURABLE, &err);
+	assert_non_null(b);
+	assert_int_equal(osx_atomic_batch_add(b, AT_FDCWD, osx_test_path(0, "a"), "new a", 5, &keep,
+					      &err), 0);
+	assert_int_equal(osx_atomic_batch_add(b, d, "b", "new b", 5, NULL, &err), 0);
+	assert_int_equal(osx_atomic_batch_add(b, d, "sub/c", "new c", 5, NULL, &err), 0);
+	close(d);
+	/* nothing is in place before the commit, nothing named yet */
+	assert_content(osx_test_path(0, "a"), "old a");
+	assert_int_equal(access(osx_test_path(0, "b"), F_OK), -1);
+	osx__fault_reset();
+	assert_int_equal(osx_atomic_batch_commit(b, st, &err), 0);
+	/* one flush per file, one per directory (two directories) */
+	assert_int_equal(osx__fault_count(OSX__SYS_fsync), 3 + 2);
+	assert_int_equal(osx__fault_count(OSX__SYS_sync_file_range), 3);
+	assert_int_equal(st[0], OSX_ATOMIC_REPLACED_DURABLE);
+	assert_int_equal(st[1], OSX_ATOMIC_REPLACED_DURABLE);
+	assert_int_equal(st[2], OSX_ATOMIC_REPLACED_DURABLE);
+	assert_content(osx_test_path(0, "a"), "new a");
+	assert_int_equal(mode_of(osx_test_path(0, "a")) & 07777, 0640);
+	assert_content(osx_test_path(0, "b"), "new b");
+	assert_content(osx_test_path(0, "sub/c"), "new c");
+	assert_int_equal(assert_only(names), 3);
+}
+
+static void batch_abort_and_failures(void **state)
+{
+	const char *a = osx_test_path(0, "a"), *bn = osx_test_path(1, "b");
+	const char *const names[] = {"a", "b", NULL};
+	osx_atomic_state st[3];
+	osx_atomic_batch *b;
+	osx_error err;
+
+	(void)state;
+	put(a, "old a");
+	put(bn, "old b");
+	/* abort: temps gone, targets untouched */
+	b = osx_atomic_batch_new(0, &err);
+	assert_non_null(b);
+	assert_int_equal(osx_atomic_batch_add(b, AT_FDCWD, a, "new a", 5, NULL, &err), 0);
+	osx_atomic_batch_abort(b);
+	osx_atomic_batch_abort(NULL);
+	assert_content(a, "old a");
+	assert_int_equal(assert_only(names), 2);
+	/* a failed add leaves the batch as it was */
+	b = osx_atomic_batch_new(0, &err);
+	assert_non_null(b);
+	assert_int_equal(osx_atomic_batch_add(b, AT_FDCWD, a, "new a", 5, NULL, &err), 0);
+	assert_int_equal(osx_atomic_batch_add(b, AT_FDCWD, osx_test_path(2, "no/such"), "x", 1,
+					      NULL, &err), -1);
+	assert_int_equal(err.code, ENOENT);
+	assert_int_equal(osx_atomic_batch_add(b, AT_FDCWD, bn, "new b", 5, NULL, &err), 0);
+	/* the second rename fails: the first file new, the second old */
+	osx__fault_reset();
+	osx__fault_fail(OSX__SYS_renameat2, 2, 1, EIO);
+	assert_int_equal(osx_atomic_batch_commit(b, st, &err), -1);
+	assert_int_equal(errno, EIO);
+	assert_string_equal(err.call, "renameat2");
+	assert_string_equal(err.name, bn);
+	assert_int_equal(st[0], OSX_ATOMIC_REPLACED);
+	assert_int_equal(st[1], OSX_ATOMIC_UNCHANGED);
+	assert_content(a, "new a");
+	assert_content(bn, "old b");
+	assert_int_equal(assert_only(names), 2);
+	/* bad input */
+	assert_null(osx_atomic_batch_new(0x80, &err));
+	assert_int_equal(err.code, EINVAL);
+	assert_int_equal(osx_atomic_batch_add(NULL, AT_FDCWD, a, "x", 1, NULL, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+	assert_int_equal(osx_atomic_batch_commit(NULL, st, &err), -1);
+	assert_int_equal(errno, EINVAL);
+	b = osx_atomic_batch_new(0, &err);
+	assert_non_null(b);
+	assert_int_equal(osx_atomic_batch_add(b, AT_FDCWD, NULL, "x", 1, NULL, &err), -1);
+	assert_int_equal(osx_atomic_batch_add(b, AT_FDCWD, a, NULL, 1, NULL, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+	/* an empty batch commits */
+	assert_int_equal(osx_atomic_batch_commit(b, NULL, &err), 0);
+}
+
+#define BATCH_N 3
+
+struct batch_ctx {
+	const char *path[BATCH_N];
+	int durable, named;
+	osx_atomic_state st[BATCH_N];
+};
+
+static void batch_setup(void *arg)
+{
+	struct batch_ctx *c = arg;
+	int i;
+
+	for (i = 0; i < BATCH_N; i++)
+		put(c->path[i], "old");
+}
+
+static long batch_run(void *arg, osx_error *err)
+{
+	struct batch_ctx *c = arg;
+	osx_atomic_batch *b;
+	int i;
+
+	for (i = 0; i < BATCH_N; i++)
+		c->st[i] = OSX_ATOMIC_UNCHANGED;
+	b = osx_atomic_batch_new(c->durable ? OSX_ATOMIC_DURABLE : 0, err);
+	if (!b)
+		return -1;
+	for (i = 0; i < BATCH_N; i++) {
+		if (c->named)
+			osx__fault_fail(OSX__SYS_openat, osx__fault_count(OSX__SYS_openat) + 2, 1,
+					EOPNOTSUPP);
+		if (osx_atomic_batch_add(b, AT_FDCWD, c->path[i], new_text, strlen(new_text), NULL,
+					 err) < 0) {
+			osx_atomic_batch_abort(b);
+			return -1;
+		}
+	}
+	return osx_atomic_batch_commit(b, c->st, err);
+}
+
+/* Every file's state matches its content; a success is all DURABLE (or
+ * REPLACED when not durable); only the ignored hint (sync_file_range) and
+ * the directory fds' closes may fail unnoticed. */
+static void batch_check(void *arg, const struct osx_sweep_run *r)
+{
+	struct batch_ctx *c = arg;
+	const char *const names[] = {"f0", "f1", "sub", NULL};
+	int i;
+
+	for (i = 0; i < BATCH_N; i++) {
+		if (r->sys == OSX__SYS_COUNT || r->rc == 0)
+			assert_int_equal(c->st[i], c->durable ? OSX_ATOMIC_REPLACED_DURABLE
+							      : OSX_ATOMIC_REPLACED);
+		else
+			assert_true(c->st[i] != OSX_ATOMIC_REPLACED_DURABLE || c->durable);
+		assert_content(c->path[i], c->st[i] == OSX_ATOMIC_UNCHANGED ? "old" : new_text);
+	}
+	if (r->sys != OSX__SYS_COUNT && r->rc == 0)
+		assert_true(r->sys == OSX__SYS_close || r->sys == OSX__SYS_sync_file_range);
+	assert_int_equal(assert_only(names), 3);
+	assert_int_equal(count_named_in(osx_test_path(3, "sub"), "."), 0);
+}
+
+static void sweep_batch(void **state)
+{
+	struct batch_ctx c = {{osx_test_path(0, "f0"), osx_test_path(1, "f1"),
+			       osx_test_path(2, "sub/f2")}, 0, 0, {0}};
+	struct osx_sweep sw = {.setup = batch_setup, .run = batch_run, .check = batch_check,
+			       .ctx = &c};
+	int round;
+
+	(void)state;
+	assert_int_equal(mkdir(osx_test_path(3, "sub"), 0755), 0);
+	for (round = 0; round < 3; round++) {
+		c.durable = round > 0;
+		c.named = round == 2;
+		assert_true(osx_sweep_run(&sw) >= 10);
+	}
+}
+
+/* ---- the locked update ---- */
+
+static int add_one(void *arg, const char *old, size_t old_len, int exists, const void **data,
+		   size_t *len)
+{
+	char *out = arg; /* room for 32 bytes */
+	long v = 0;
+
+	if (exists) {
+		char num[32];
+		if (old_len == 0 || old_len >= sizeof(num) || old[old_len - 1] != '\n')
+			return errno = EBADMSG, -1; /* a torn counter */
+		memcpy(num, old, old_len);
+		num[old_len] = '\0';
+		v = atol(num);
+	}
+	*len = (size_t)snprintf(out, 32, "%ld\n", v + 1);
+	*data = out;
+	return 0;
+}
+
+static int keep_it(void *arg, const char *old, size_t old_len, int exists, const void **data,
+		   size_t *len)
+{
+	(void)old, (void)old_len, (void)data, (void)len;
+	*(int *)arg = exists;
+	return 1;
+}
+
+static int refuse(void *arg, const char *old, size_t old_len, int exists, const void **data,
+		  size_t *len)
+{
+	(void)arg, (void)old, (void)old_len, (void)exists, (void)data, (void)len;
+	errno = EPERM;
+	return -1;
+}
+
+static void update_basics(void **state)
+{
+	const char *t = osx_test_path(0, "target");
+	const char *const names[] = {"target", "target.lock", NULL};
+	osx_atomic_options durable = {OSX_ATOMIC_DURABLE, 0};
+	osx_atomic_state st;
+	osx_error err;
+	char out[32];
+	int exists = -1;
+
+	(void)state;
+	assert_int_equal(osx_atomic_update(t, keep_it, &exists, NULL, &st, &err), 0);
+	assert_int_equal(exists, 0);
+	assert_int_equal(st, OSX_ATOMIC_UNCHANGED);
+	assert_int_equal(access(t, F_OK), -1);
+	assert_int_equal(osx_atomic_update(t, add_one, out, NULL, &st, &err), 0);
+	assert_int_equal(st, OSX_ATOMIC_REPLACED);
+	assert_int_equal(osx_atomic_update(t, add_one, out, &durable, &st, &err), 0);
+	assert_int_equal(st, OSX_ATOMIC_REPLACED_DURABLE);
+	assert_content(t, "2\n");
+	assert_int_equal(osx_atomic_update(t, keep_it, &exists, NULL, &st, &err), 0);
+	assert_int_equal(exists, 1);
+	assert_int_equal(osx_atomic_update(t, refuse, NULL, NULL, &st, &err), -1);
+	assert_int_equal(errno, EPERM);
+	assert_string_equal(err.call, "modify");
+	assert_string_equal(err.name, t);
+	assert_int_equal(st, OSX_ATOMIC_UNCHANGED);
+	assert_content(t, "2\n");
+	/* the lock file stays (removing it would race); nothing else */
+	assert_int_equal(assert_only(names), 2);
+	/* bad input, refused before a lock file exists */
+	assert_int_equal(osx_atomic_update(NULL, add_one, out, NULL, &st, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+	assert_int_equal(osx_atomic_update(t, NULL, out, NULL, &st, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+	assert_int_equal(osx_atomic_update(osx_test_path(1, "d/"), add_one, out, NULL, NULL, &err),
+			 -1);
+	assert_int_equal(err.code, EISDIR);
+	assert_int_equal(assert_only(names), 2);
+}
+
+struct update_ctx {
+	const char *target;
+	char out[32];
+};
+
+static void update_setup(void *arg)
+{
+	struct update_ctx *c = arg;
+
+	put(c->target, "41\n");
+}
+
+static long update_run(void *arg, osx_error *err)
+{
+	struct update_ctx *c = arg;
+
+	return osx_atomic_update(c->target, add_one, c->out, NULL, NULL, err);
+}
+
+static void update_check(void *arg, const struct osx_sweep_run *r)
+{
+	struct update_ctx *c = arg;
+	const char *const names[] = {"target", "target.lock", NULL};
+
+	if (r->sys == OSX__SYS_COUNT || r->rc == 0)
+		assert_content(c->target, "42\n");
+	else
+		assert_content(c->target, "41\n");
+	assert_int_equal(assert_only(names), 2);
+}
+
+static void sweep_update(void **state)
+{
+	struct update_ctx c = {osx_test_path(0, "target"), {0}};
+	struct osx_sweep sw = {.setup = update_setup, .run = update_run, .check = update_check,
+			       .ctx = &c};
+
+	(void)state;
+	assert_true(osx_sweep_run(&sw) >= 10);
+}
+
+/* 2 processes x N locked increments of one counter, a third reading it all
+ * the time: the final value is 2N (no update lost) and every read is a
+ * whole number. */
+static void update_concurrent(void **state)
+{
+	const char *t = osx_test_path(0, "target");
+	int n = osx_test_under_valgrind() ? 50 : 1000, i, status, done = 0;
+	unsigned long reads = 0, torn = 0;
+	pid_t pids[2];
+	char buf[64];
+
+	(void)state;
+	put(t, "0\n");
+	for (i = 0; i < 2; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			char out[32];
+			int k;
+			osx__fault_reset();
+			for (k = 0; k < n; k++)
+				if (osx_atomic_update(t, add_one, out, NULL, NULL, NULL) < 0)
+					_exit(1);
+			_exit(0);
+		}
+	}
+	while (done < 2) {
+		size_t len;
+		slurp(t, buf, sizeof(buf));
+		len = strlen(buf);
+		reads++;
+		torn += len == 0 || buf[len - 1] != '\n' || strspn(buf, "0123456789") != len - 1;
+		for (i = 0; i < 2; i++)
+			if (pids[i] > 0 && waitpid(pids[i], &status, WNOHANG) == pids[i]) {
+				assert_true(WIFEXITED(status));
+				assert_int_equal(WEXITSTATUS(status), 0);
+				pids[i] = 0;
+				done++;
+			}
+	}
+	slurp(t, buf, sizeof(buf));
+	print_message("update: 2 x %d updates, final value %ld, %lu reads, %lu torn\n", n,
+		      atol(buf), reads, torn);
+	assert_int_equal(atol(buf), 2 * n);
+	assert_int_equal(torn, 0);
+}
+
 /* ---- crash test: SIGKILL at random moments, a reader polling ---- */
 
 #define BODY (1024 * 1024)
@@ -1063,16 +1653,37 @@ static void naive_write(const char *path, const char *buf, size_t len)
 	close(fd);
 }
 
-static _Noreturn void writer_child(const char *path, int naive, unsigned seed, char *buf)
+/* How the crash test's writer writes. */
+enum crash_mode {
+	CRASH_NAIVE,      /* the control: open O_TRUNC + write */
+	CRASH_PLAIN,      /* osx_atomic_write, not durable: the named temp */
+	CRASH_DURABLE,    /* durable: the O_TMPFILE temp */
+	CRASH_NAMED,      /* durable on the named fallback (O_TMPFILE refused) */
+};
+
+static const char *const crash_names[] = {"control (open O_TRUNC + write)", "not durable (named)",
+					  "durable (O_TMPFILE)", "durable, named fallback"};
+
+static int atomic_once(const char *path, const char *buf, size_t len, enum crash_mode mode)
+{
+	osx_atomic_options o = {mode == CRASH_PLAIN ? 0 : OSX_ATOMIC_DURABLE, 0};
+
+	osx__fault_reset();
+	if (mode == CRASH_NAMED)
+		osx__fault_fail(OSX__SYS_openat, 2, 1, EOPNOTSUPP);
+	return osx_atomic_write(path, buf, len, &o, NULL, NULL);
+}
+
+static _Noreturn void writer_child(const char *path, enum crash_mode mode, unsigned seed,
+				   char *buf)
 {
 	unsigned v;
 
-	osx__fault_reset();
 	for (v = seed;; v++) {
 		make_version(buf, v);
-		if (naive)
+		if (mode == CRASH_NAIVE)
 			naive_write(path, buf, HDR + BODY);
-		else if (osx_atomic_write(path, buf, HDR + BODY, NULL, NULL, NULL) < 0)
+		else if (atomic_once(path, buf, HDR + BODY, mode) < 0)
 			_exit(3);
 	}
 }
@@ -1088,17 +1699,20 @@ static long now_us(void)
 struct crash_stats {
 	unsigned long reads, torn;
 	int progressed;   /* rounds whose writer replaced the file at least once */
-	int strays;       /* temp names left by a kill between linkat and rename */
+	int strays;       /* temp names a kill left (the next write removes them) */
 };
 
 /* Rounds of: fork a writer, read while it writes, SIGKILL it at a random
- * moment, read the final content. */
-static void crash_rounds(int naive, int rounds, struct crash_stats *cs)
+ * moment, read the final content; then (atomic modes) one more write,
+ * after which no temp may be left: the kill's leftover is reclaimed. */
+static void crash_rounds(enum crash_mode mode, int rounds, struct crash_stats *cs)
 {
 	const char *t = osx_test_path(0, "target");
 	char *buf = malloc(HDR + BODY + 1), *got = malloc(HDR + BODY + 1);
-	/* valgrind needs far longer for a fork and a 1 MiB write */
-	long window = osx_test_under_valgrind() ? 300000 : 4000;
+	/* valgrind needs far longer for a fork and a 1 MiB write; a durable
+	 * write needs a few ms more for its flushes */
+	long window = osx_test_under_valgrind() ? 300000 : mode >= CRASH_DURABLE ? 20000 : 4000;
+	unsigned v = 0;
 	int i, status;
 	size_t n;
 
@@ -1112,7 +1726,7 @@ static void crash_rounds(int naive, int rounds, struct crash_stats *cs)
 		pid_t pid = fork();
 		assert_true(pid >= 0);
 		if (pid == 0)
-			writer_child(t, naive, (unsigned)i * 1000, buf);
+			writer_child(t, mode, (unsigned)i * 1000 + 1, buf);
 		until = now_us() + rand() % window;
 		do {
 			cs->torn += !whole(got, read_all(t, got, HDR + BODY + 1));
@@ -1124,39 +1738,70 @@ static void crash_rounds(int naive, int rounds, struct crash_stats *cs)
 		n = read_all(t, got, HDR + BODY + 1);
 		cs->torn += !whole(got, n);
 		cs->reads++;
-		if (i > 0 && version_of(got, n) >= (long)i * 1000)
+		if (version_of(got, n) >= (long)i * 1000 + 1)
 			cs->progressed++;
-		if (!naive) {
-			/* A kill between the temp's linkat and the rename leaves its
-			 * name behind (docs/replace.md); nothing else may appear. */
-			DIR *d = opendir(osx_test_tmpdir());
-			struct dirent *e;
-			while ((e = readdir(d)))
-				if (!strncmp(e->d_name, ".target.", 8))
-					cs->strays += unlinkat(dirfd(d), e->d_name, 0) == 0;
-			closedir(d);
-			assert_only(only_target);
-		}
+		if (mode == CRASH_NAIVE)
+			continue;
+		cs->strays += count_named(".target.");
+		make_version(buf, v++ % 26);
+		assert_int_equal(atomic_once(t, buf, HDR + BODY, mode), 0);
+		assert_only(only_target);
 	}
 	free(buf);
 	free(got);
 }
 
-static void crash_test(void **state)
+static int crash_rounds_wanted(void)
 {
-	int rounds = osx_test_under_valgrind() ? 40 : 300;
-	struct crash_stats a = {0}, n = {0};
+	const char *r = getenv("OSX_CRASH_ROUNDS");
 
-	(void)state;
-	crash_rounds(0, rounds, &a);
-	print_message("atomic: %d kills, %lu reads, %lu torn, %d rounds wrote, "
-		      "%d stray temp names\n", rounds, a.reads, a.torn, a.progressed, a.strays);
+	if (r && *r)
+		return atoi(r);
+	return osx_test_under_valgrind() ? 10 : 30;
+}
+
+static void crash_mode(enum crash_mode mode)
+{
+	int rounds = crash_rounds_wanted();
+	struct crash_stats a = {0};
+
+	crash_rounds(mode, rounds, &a);
+	print_message("%s: %d kills, %lu reads, %lu torn, %d rounds wrote, "
+		      "%d temp names left by a kill, 0 after the next write\n",
+		      crash_names[mode], rounds, a.reads, a.torn, a.progressed, a.strays);
 	assert_int_equal(a.torn, 0);
 	assert_true(a.progressed > 0); /* the writers did replace the file */
-	crash_rounds(1, rounds / 3, &n);
-	print_message("control (open O_TRUNC + write): %d kills, %lu reads, %lu torn\n",
-		      rounds / 3, n.reads, n.torn);
-	assert_true(n.torn > 0); /* the test can see tearing */
+}
+
+static void crash_plain(void **state)
+{
+	(void)state;
+	crash_mode(CRASH_PLAIN);
+}
+
+static void crash_durable(void **state)
+{
+	(void)state;
+	crash_mode(CRASH_DURABLE);
+}
+
+static void crash_named(void **state)
+{
+	(void)state;
+	crash_mode(CRASH_NAMED);
+}
+
+/* The control: the test can see tearing. */
+static void crash_control(void **state)
+{
+	int rounds = crash_rounds_wanted() / 3 + 1;
+	struct crash_stats n = {0};
+
+	(void)state;
+	crash_rounds(CRASH_NAIVE, rounds, &n);
+	print_message("%s: %d kills, %lu reads, %lu torn\n", crash_names[CRASH_NAIVE], rounds,
+		      n.reads, n.torn);
+	assert_true(n.torn > 0);
 }
 
 /* ---- the example ---- */
@@ -1205,6 +1850,11 @@ static void example_tool(void **state)
 
 int main(void)
 {
+	/* The slow suite runs only the crash tests, with more rounds. */
+	const char *filter = getenv("OSX_TEST_FILTER");
+
+	if (filter && *filter)
+		cmocka_set_test_filter(filter);
 	const struct CMUnitTest tests[] = {
 		OSX_TEST(replace_overwrites),
 		OSX_TEST(rename_error_names_both),
@@ -1236,7 +1886,23 @@ int main(void)
 		OSX_TEST(sweep_named_fallback),
 		OSX_TEST(sweep_streaming),
 		OSX_TEST(sweep_streaming_named),
-		OSX_TEST(crash_test),
+		OSX_TEST(thread_with_own_fd_table),
+		OSX_TEST(link_checked_before_rename),
+		OSX_TEST(keep_mode_setid_unprivileged),
+		OSX_TEST(keep_mode_setid_not_from_hard_link),
+		OSX_TEST(getrandom_without_insecure),
+		OSX_TEST(leftover_reclaimed_by_next_write),
+		OSX_TEST(atomic_state_reported),
+		OSX_TEST(batch_commits_all),
+		OSX_TEST(batch_abort_and_failures),
+		OSX_TEST(sweep_batch),
+		OSX_TEST(update_basics),
+		OSX_TEST(sweep_update),
+		OSX_TEST(update_concurrent),
+		OSX_TEST(crash_plain),
+		OSX_TEST(crash_durable),
+		OSX_TEST(crash_named),
+		OSX_TEST(crash_control),
 		OSX_TEST(example_tool),
 	};
 	return OSX_RUN(tests);
