@@ -240,11 +240,11 @@ int osx__sys_fdatasync(int fd)
 	return RESULT(r);
 }
 
-int osx__sys_sync_file_range(int fd, off_t off, off_t len, unsigned flags)
+int osx__sys_syncfs(int fd)
 {
 	int r;
 
-	RETRY(r, sync_file_range, sync_file_range(fd, off, len, flags));
+	RETRY(r, syncfs, syncfs(fd));
 	return RESULT(r);
 }
 

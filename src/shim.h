@@ -131,8 +131,8 @@ int osx__sys_fstat(int fd, struct stat *st);
 int osx__sys_fstatat(int dirfd, const char *path, struct stat *st, int flags);
 int osx__sys_fsync(int fd);
 int osx__sys_fdatasync(int fd);
-/* Start (or wait for) writeback of a range: SYNC_FILE_RANGE_* flags. */
-int osx__sys_sync_file_range(int fd, off_t off, off_t len, unsigned flags);
+/* Flush the whole filesystem fd is on. */
+int osx__sys_syncfs(int fd);
 int osx__sys_ftruncate(int fd, off_t len);
 int osx__sys_fcntl(int fd, int cmd, long arg);
 /* fcntl with a struct flock argument (F_OFD_SETLK(W), F_OFD_GETLK, ...). */
