@@ -331,7 +331,9 @@ int osx__atomic_start(struct osx_atomic_writer *w, int dirfd, const osx_atomic_o
 	if (have_old) {
 		if (keep_owner(w, &old, f) < 0)
 			goto out;
-	} else if (w->tmpfile) {
+	} else if (w->flags & OSX_ATOMIC_DURABLE) {
+		/* the inode: O_TMPFILE checks its link against it, a batch
+		 * groups its files by filesystem */
 		struct stat st;
 		r = osx__sys_fstat(w->fd, &st);
 		if (r < 0) {

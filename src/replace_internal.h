@@ -25,7 +25,7 @@ struct osx_atomic_writer {
 	unsigned char slots;     /* dirfd holds the lock on the target's slot names */
 	unsigned char set_mode;  /* fchmod the temp to `mode` before the rename */
 	mode_t mode;
-	dev_t dev;               /* the temp's inode (with tmpfile, or set_mode) */
+	dev_t dev;               /* the temp's inode (durable, or KEEP_MODE) */
 	ino_t ino;
 	const char *path;        /* the caller's path, for errors */
 	const char *base;        /* its last component: the rename target */

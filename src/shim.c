@@ -240,6 +240,13 @@ int osx__sys_fdatasync(int fd)
 	return RESULT(r);
 }
 
+int osx__sys_uname(struct utsname *u)
+{
+	int r = TRY(uname, uname(u));
+
+	return RESULT(r);
+}
+
 int osx__sys_syncfs(int fd)
 {
 	int r;
