@@ -279,7 +279,7 @@ static int keep_owner(struct osx_atomic_writer *w, const struct stat *old, osx__
 #define KNOWN_FLAGS (OSX_ATOMIC_DURABLE | OSX_ATOMIC_KEEP_MODE | OSX_ATOMIC_NOFOLLOW | OSX_ATOMIC_MODE)
 
 int osx__atomic_start(struct osx_atomic_writer *w, int dirfd, const osx_atomic_options *opts,
-		      osx__fail *f)
+		      int tmpfile, osx__fail *f)
 {
 	struct stat old;
 	int r, have_old = 0;
@@ -314,7 +314,7 @@ int osx__atomic_start(struct osx_atomic_writer *w, int dirfd, const osx_atomic_o
 	if (lock_slots(w, f) < 0)
 		goto out;
 	r = -EOPNOTSUPP;
-	if (w->flags & OSX_ATOMIC_DURABLE)
+	if (tmpfile && (w->flags & OSX_ATOMIC_DURABLE))
 		r = osx__sys_openat(w->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, w->mode);
 	/* open(2): EOPNOTSUPP from a filesystem without O_TMPFILE, EISDIR from
 	 * a kernel that predates it; EINVAL from some FUSE and network mounts. */
@@ -390,12 +390,11 @@ int osx__atomic_write_all(struct osx_atomic_writer *w, const void *data, size_t 
 
 int osx__atomic_prepare(struct osx_atomic_writer *w, osx__fail *f)
 {
-	int r;
-
 	if (w->failed)
 		return osx__fail_set(f, w->failed, "write", w->path, NULL);
 	if (w->set_mode) {
-		r = osx__sys_fchmod(w->fd, w->mode);
+		int r = osx__sys_fchmod(w->fd, w->mode);
+
 		if (r < 0)
 			return osx__fail_set(f, r, "fchmod", w->path, NULL);
 	}
@@ -493,7 +492,7 @@ int osx_atomic_writeat(int dirfd, const char *path, const void *data, size_t len
 	w.state = OSX_ATOMIC_UNCHANGED;
 	if (!path || (!data && len)) {
 		osx__fail_set(&f, EINVAL, "openat", path, NULL);
-	} else if (osx__atomic_start(&w, dirfd, opts, &f) == 0) {
+	} else if (osx__atomic_start(&w, dirfd, opts, 1, &f) == 0) {
 		if (osx__atomic_write_all(&w, data, len, &f) == 0)
 			finish(&w, &f);
 		osx__atomic_discard(&w);
@@ -532,7 +531,7 @@ osx_atomic_writer *osx_atomic_beginat(int dirfd, const char *path,
 	}
 	memcpy(w->pathbuf, path, n);
 	w->path = w->pathbuf;
-	if (osx__atomic_start(w, dirfd, opts, &f) < 0) {
+	if (osx__atomic_start(w, dirfd, opts, 1, &f) < 0) {
 		osx__fail_fill(&f, err);
 		free(w);
 		osx__fail_errno(&f);

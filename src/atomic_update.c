@@ -16,8 +16,8 @@
 #include "replace_internal.h"
 #include "shim.h"
 
-/* The current content of path into a malloc'ed *buf (NULL for an empty
- * file), *exists 0 when there is none. */
+/* The current content of path into a malloc'ed *buf; *exists 0 (and
+ * *buf NULL) when there is no such file. */
 static int read_target(const char *path, int nofollow, char **buf, size_t *len, int *exists,
 		       osx__fail *f)
 {
@@ -44,17 +44,20 @@ static int read_target(const char *path, int nofollow, char **buf, size_t *len, 
 	/* The size is a hint (the file may grow; /proc files say 0): read
 	 * until end of file, growing the buffer. */
 	cap = (size_t)st.st_size + 1;
+	p = osx__malloc(cap);
+	if (!p) {
+		osx__fail_set(f, ENOMEM, "malloc", path, NULL);
+		goto out;
+	}
 	for (;;) {
-		if (!p || n == cap) {
-			char *q;
-			if (p)
-				cap *= 2;
-			q = osx__realloc(p, cap);
+		if (n == cap) {
+			char *q = osx__realloc(p, 2 * cap);
 			if (!q) {
 				osx__fail_set(f, ENOMEM, "realloc", path, NULL);
 				goto out;
 			}
 			p = q;
+			cap *= 2;
 		}
 		r = osx__sys_read(fd, p + n, cap - n);
 		if (r < 0) {

@@ -16,12 +16,11 @@ static int rename2(int srcdir, const char *src, int dstdir, const char *dst,
 		   unsigned flags, osx_error *err)
 {
 	osx__fail f = OSX__FAIL_INIT;
-	int r;
 
 	if (!src || !dst) {
 		osx__fail_set(&f, EINVAL, "renameat2", src, dst);
 	} else {
-		r = osx__sys_renameat2(srcdir, src, dstdir, dst, flags);
+		int r = osx__sys_renameat2(srcdir, src, dstdir, dst, flags);
 		if (r == 0)
 			return 0;
 		osx__fail_set(&f, r, "renameat2", src, dst);

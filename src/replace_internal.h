@@ -37,9 +37,10 @@ struct osx_atomic_writer {
  * in "/", "." or ".." (EISDIR), its last component within NAME_MAX.  Sets
  * w->base. */
 int osx__atomic_check(struct osx_atomic_writer *w, osx__fail *f);
-/* Everything up to an open, empty temp; nothing is left behind on failure. */
+/* Everything up to an open, empty temp; nothing is left behind on failure.
+ * tmpfile: a durable writer may use O_TMPFILE (else the named temp). */
 int osx__atomic_start(struct osx_atomic_writer *w, int dirfd, const osx_atomic_options *opts,
-		      osx__fail *f);
+		      int tmpfile, osx__fail *f);
 int osx__atomic_write_all(struct osx_atomic_writer *w, const void *data, size_t len,
 			  osx__fail *f);
 /* Before the data is flushed: refuse a writer whose write failed, set the

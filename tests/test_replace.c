@@ -1532,6 +1532,8 @@ static void update_basics(void **state)
 
 struct update_ctx {
 	const char *target;
+	int proc;      /* the target: a link to /proc/self/stat, size 0, read to its end */
+	int exists;
 	char out[32];
 };
 
@@ -1539,13 +1541,19 @@ static void update_setup(void *arg)
 {
 	struct update_ctx *c = arg;
 
-	put(c->target, "41\n");
+	unlink(c->target);
+	if (c->proc)
+		assert_int_equal(symlink("/proc/self/stat", c->target), 0);
+	else
+		put(c->target, "41\n");
 }
 
 static long update_run(void *arg, osx_error *err)
 {
 	struct update_ctx *c = arg;
 
+	if (c->proc)
+		return osx_atomic_update(c->target, keep_it, &c->exists, NULL, NULL, err);
 	return osx_atomic_update(c->target, add_one, c->out, NULL, NULL, err);
 }
 
@@ -1554,21 +1562,32 @@ static void update_check(void *arg, const struct osx_sweep_run *r)
 	struct update_ctx *c = arg;
 	const char *const names[] = {"target", "target.lock", NULL};
 
-	if (r->sys == OSX__SYS_COUNT || r->rc == 0)
+	if (c->proc)
+		assert_true(S_ISLNK(mode_of(c->target)));
+	else if (r->sys == OSX__SYS_COUNT || r->rc == 0)
 		assert_content(c->target, "42\n");
 	else
 		assert_content(c->target, "41\n");
 	assert_int_equal(assert_only(names), 2);
 }
 
+/* Every step of the update fails in turn; also on a target whose size
+ * says 0 (a /proc file), read by growing the buffer. */
 static void sweep_update(void **state)
 {
-	struct update_ctx c = {osx_test_path(0, "target"), {0}};
+	struct update_ctx c = {osx_test_path(0, "target"), 0, 0, {0}};
 	struct osx_sweep sw = {.setup = update_setup, .run = update_run, .check = update_check,
 			       .ctx = &c};
 
 	(void)state;
 	assert_true(osx_sweep_run(&sw) >= 10);
+	c.proc = 1;
+	assert_true(osx_sweep_run(&sw) >= 6);
+	update_setup(&c);
+	osx__fault_reset();
+	assert_int_equal(update_run(&c, NULL), 0);
+	assert_true(osx__fault_count(OSX__SYS_realloc) > 0); /* the buffer grew */
+	assert_int_equal(c.exists, 1);
 }
 
 /* 2 processes x N locked increments of one counter, a third reading it all
