@@ -1375,7 +1375,7 @@ static void batch_abort_and_failures(void **state)
 
 struct batch_ctx {
 	const char *path[BATCH_N];
-	int durable, named;
+	int durable;
 	osx_atomic_state st[BATCH_N];
 };
 
@@ -1400,9 +1400,6 @@ static long batch_run(void *arg, osx_error *err)
 	if (!b)
 		return -1;
 	for (i = 0; i < BATCH_N; i++) {
-		if (c->named)
-			osx__fault_fail(OSX__SYS_openat, osx__fault_count(OSX__SYS_openat) + 2, 1,
-					EOPNOTSUPP);
 		if (osx_atomic_batch_add(b, AT_FDCWD, c->path[i], new_text, strlen(new_text), NULL,
 					 err) < 0) {
 			osx_atomic_batch_abort(b);
@@ -1438,16 +1435,15 @@ static void batch_check(void *arg, const struct osx_sweep_run *r)
 static void sweep_batch(void **state)
 {
 	struct batch_ctx c = {{osx_test_path(0, "f0"), osx_test_path(1, "f1"),
-			       osx_test_path(2, "sub/f2")}, 0, 0, {0}};
+			       osx_test_path(2, "sub/f2")}, 0, {0}};
 	struct osx_sweep sw = {.setup = batch_setup, .run = batch_run, .check = batch_check,
 			       .ctx = &c};
 	int round;
 
 	(void)state;
 	assert_int_equal(mkdir(osx_test_path(3, "sub"), 0755), 0);
-	for (round = 0; round < 3; round++) {
-		c.durable = round > 0;
-		c.named = round == 2;
+	for (round = 0; round < 2; round++) {
+		c.durable = round;
 		assert_true(osx_sweep_run(&sw) >= 10);
 	}
 }
