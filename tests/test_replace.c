@@ -687,6 +687,15 @@ static void unlockable_directory_random_names(void **state)
 	assert_int_equal(err.code, EIO);
 	assert_string_equal(err.call, "getrandom");
 	assert_content(t, "new");
+	/* GRND_NONBLOCK refused too (the pool not ready early at boot) */
+	osx__fault_reset();
+	osx__fault_fail(OSX__SYS_fcntl, 1, 1, EINVAL);
+	osx__fault_fail(OSX__SYS_getrandom, 1, 1, EINVAL);
+	osx__fault_fail(OSX__SYS_getrandom, 2, 1, EAGAIN);
+	assert_int_equal(osx_atomic_write(t, "newer", 5, NULL, NULL, &err), -1);
+	assert_int_equal(err.code, EAGAIN);
+	assert_string_equal(err.call, "getrandom");
+	assert_content(t, "new");
 	/* any other refusal of the lock is reported */
 	osx__fault_reset();
 	osx__fault_fail(OSX__SYS_fcntl, 1, 1, EIO);
@@ -854,9 +863,11 @@ static void sweep_setup(void *arg)
 
 	put(c->target, "old");
 	if (c->opts.flags & OSX_ATOMIC_KEEP_MODE) {
-		chmod(c->target, 0600);
 		if (geteuid() == 0)
 			assert_int_equal(chown(c->target, 1, 1), 0);
+		/* after the chown, which clears set-id bits; the library sets
+		 * the set-uid bit after the last write */
+		assert_int_equal(chmod(c->target, 04640), 0);
 	}
 }
 
@@ -925,9 +936,13 @@ static void sweep_check(void *arg, const struct osx_sweep_run *r)
 	assert_only(only_target);
 	if (c->state == OSX_ATOMIC_UNCHANGED)
 		return;
+	if (c->opts.flags & OSX_ATOMIC_KEEP_MODE) {
+		assert_int_equal(stat(c->target, &st), 0);
+		assert_int_equal(st.st_mode & 07777, 04640);
+	}
 	if ((c->opts.flags & OSX_ATOMIC_KEEP_MODE) && geteuid() == 0) {
 		assert_int_equal(stat(c->target, &st), 0);
-		assert_int_equal(st.st_mode & 07777, 0600);
+		assert_int_equal(st.st_mode & 07777, 04640);
 		assert_int_equal(st.st_uid, 1);
 	}
 }
@@ -1193,6 +1208,33 @@ static void leftover_reclaimed_by_next_write(void **state)
 	assert_int_equal(count_named(".target.0.osx-tmp"), 1);
 	assert_int_equal(osx_atomic_write(t, "new", 3, NULL, NULL, NULL), 0);
 	assert_content(t, "new");
+	assert_only(only_target);
+}
+
+/* Reclaiming is best effort: when the lock test or the removal of the
+ * leftover fails, the write takes the next slot and the leftover stays
+ * for a later write. */
+static void leftover_reclaim_fails(void **state)
+{
+	const char *t = osx_test_path(0, "target");
+	const char *const names[] = {"target", ".target.0.osx-tmp", NULL};
+	int fd;
+
+	(void)state;
+	put(t, "old");
+	fd = open(osx_test_path(1, ".target.0.osx-tmp"), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	osx__fault_fail(OSX__SYS_fcntl, 2, 1, EIO); /* F_OFD_GETLK */
+	assert_int_equal(osx_atomic_write(t, "one", 3, NULL, NULL, NULL), 0);
+	assert_int_equal(assert_only(names), 2);
+	osx__fault_reset();
+	osx__fault_fail(OSX__SYS_unlinkat, 1, 1, EPERM);
+	assert_int_equal(osx_atomic_write(t, "two", 3, NULL, NULL, NULL), 0);
+	assert_int_equal(assert_only(names), 2);
+	osx__fault_reset();
+	assert_int_equal(osx_atomic_write(t, "three", 5, NULL, NULL, NULL), 0);
+	assert_content(t, "three");
 	assert_only(only_target);
 }
 
@@ -2025,6 +2067,7 @@ int main(void)
 		OSX_TEST(keep_mode_setid_not_from_hard_link),
 		OSX_TEST(getrandom_without_insecure),
 		OSX_TEST(leftover_reclaimed_by_next_write),
+		OSX_TEST(leftover_reclaim_fails),
 		OSX_TEST(atomic_state_reported),
 		OSX_TEST(batch_commits_all),
 		OSX_TEST(batch_abort_and_failures),
