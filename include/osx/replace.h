@@ -188,9 +188,9 @@ typedef int (*osx_atomic_modify_fn)(void *arg, const char *old, size_t old_len, 
 				    const void **data, size_t *len);
 
 /*
- * Read-modify-write path under a lock: no concurrent osx_atomic_update of
- * the same path can interleave with this one, so no update is lost.
- * The lock is an OFD write lock on the side file "<path>.lock" (created
+ * Read, modify and atomically rewrite path under a lock.  No concurrent
+ * osx_atomic_update of the same path can interleave with this one, so no
+ * update is lost.  The lock is an OFD write lock on the side file "<path>.lock" (created
  * when missing, never removed), held while the current content is read,
  * modify() decides and the new content is written with osx_atomic_write
  * (opts as there: durable on request).  A lock on the target itself would
@@ -216,15 +216,15 @@ OSX_API int osx_atomic_update(const char *path, osx_atomic_modify_fn modify, voi
  */
 typedef struct osx_atomic_batch osx_atomic_batch;
 
-/* Create an empty batch; flags are OSX_ATOMIC_DURABLE or 0 (each file's
- * own options are given to osx_atomic_batch_add).  Returns NULL on
+/* Create an empty batch of atomic writes.  flags are OSX_ATOMIC_DURABLE
+ * or 0 (each file's own options are given to osx_atomic_batch_add).  Returns NULL on
  * failure (ENOMEM, EINVAL for an unknown flag).
  * Safety: MT-Safe, AS-Unsafe, non-blocking.
  */
 OSX_API osx_atomic_batch *osx_atomic_batch_new(unsigned flags, osx_error *err);
-/* Stage the replacement of path (relative to dirfd; AT_FDCWD allowed) with
- * data[0..len): the temp file is created and written now, nothing is
- * renamed.  opts as for osx_atomic_write except OSX_ATOMIC_DURABLE, which
+/* Stage the atomic replacement of path with data[0..len).  path is
+ * relative to dirfd (AT_FDCWD allowed); the temp file is created and
+ * written now, nothing is renamed.  opts as for osx_atomic_write except OSX_ATOMIC_DURABLE, which
  * is the batch's.  Returns 0 or -1; a failed add leaves the batch as it was.
  * Safety: MT-Unsafe (race:b), AS-Unsafe, blocks (on filesystem I/O).
  */
@@ -239,8 +239,8 @@ OSX_API int osx_atomic_batch_add(osx_atomic_batch *b, int dirfd, const char *pat
  */
 OSX_API int osx_atomic_batch_commit(osx_atomic_batch *b, osx_atomic_state *states,
 				    osx_error *err) OSX_NONNULL(1);
-/* Drop every staged file (their temps removed) and free the batch; the
- * targets are untouched.  NULL is allowed.
+/* Drop every staged file and free the batch.  The temps are removed, the
+ * targets untouched.  NULL is allowed.
  * Safety: MT-Unsafe (race:b), AS-Unsafe, blocks (on filesystem I/O).
  */
 OSX_API void osx_atomic_batch_abort(osx_atomic_batch *b);
