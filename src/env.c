@@ -10,10 +10,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
+#include <sys/random.h>
 
 #include <osx/env.h>
 
 #include "env_internal.h"
+#include "fail.h"
 #include "shim.h"
 
 extern char **environ;
@@ -74,13 +77,31 @@ static int check_name(const char *name, osx_error *err)
  */
 static const char *environ_lookup(const char *name, size_t len, size_t *vlen)
 {
+	const unsigned char *want = (const unsigned char *)name;
+	const unsigned char c0 = want[0];
+	/* The byte after the first: the name's second, or the '=' that ends
+	 * a one-byte name.  Most entries differ in these two bytes and are
+	 * passed over without a call. */
+	const unsigned char c1 = len > 1 ? want[1] : '=';
 	char **p;
 
-	for (p = environ; p && *p; p++) {
-		if (strncmp(*p, name, len) == 0 && (*p)[len] == '=') {
-			*vlen = strlen(*p + len + 1);
-			return *p + len + 1;
-		}
+	if (!environ)
+		return NULL;
+	for (p = environ; *p; p++) {
+		const unsigned char *s = (const unsigned char *)*p;
+		size_t i = 2;
+
+		/* No read passes the entry's end: a mismatch at [0] stops before
+		 * [1], and the name holds no NUL, so the entry's own NUL ends the
+		 * comparison below. */
+		if (s[0] != c0 || s[1] != c1)
+			continue;
+		while (i < len && s[i] == want[i])
+			i++;
+		if (len > 1 && (i < len || s[len] != '='))
+			continue;
+		*vlen = strlen(*p + len + 1);
+		return *p + len + 1;
 	}
 	return NULL;
 }
@@ -140,16 +161,86 @@ int osx_unsetenv(const char *name, osx_error *err)
 
 /* ---- environment objects ---- */
 
-static uint64_t hash_name(const char *name, size_t len)
+/* ---- the names' hash: SipHash-1-3 (as CPython's str hash), keyed per process ---- */
+
+static uint64_t rotl(uint64_t x, int b)
 {
-	uint64_t h = 0xcbf29ce484222325u; /* FNV-1a */
+	return (x << b) | (x >> (64 - b));
+}
+
+#define SIPROUND(v0, v1, v2, v3)                                              \
+	do {                                                                  \
+		v0 += v1, v1 = rotl(v1, 13), v1 ^= v0, v0 = rotl(v0, 32);     \
+		v2 += v3, v3 = rotl(v3, 16), v3 ^= v2;                        \
+		v0 += v3, v3 = rotl(v3, 21), v3 ^= v0;                        \
+		v2 += v1, v1 = rotl(v1, 17), v1 ^= v2, v2 = rotl(v2, 32);     \
+	} while (0)
+
+static uint64_t load64(const unsigned char *p, size_t n)
+{
+	uint64_t m = 0;
+
+	while (n--) /* little-endian, whatever the machine */
+		m |= (uint64_t)p[n] << (8 * n);
+	return m;
+}
+
+static uint64_t siphash13(const uint64_t k[2], const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint64_t v0 = k[0] ^ 0x736f6d6570736575u, v1 = k[1] ^ 0x646f72616e646f6du;
+	uint64_t v2 = k[0] ^ 0x6c7967656e657261u, v3 = k[1] ^ 0x7465646279746573u;
+	uint64_t m;
 	size_t i;
 
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)name[i];
-		h *= 0x100000001b3u;
+	for (i = 0; i + 8 <= len; i += 8) {
+		m = load64(p + i, 8);
+		v3 ^= m;
+		SIPROUND(v0, v1, v2, v3);
+		v0 ^= m;
 	}
-	return h;
+	m = load64(p + i, len - i) | (uint64_t)len << 56;
+	v3 ^= m;
+	SIPROUND(v0, v1, v2, v3);
+	v0 ^= m;
+	v2 ^= 0xff;
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+static uint64_t hash_key[2];
+static pthread_once_t hash_once = PTHREAD_ONCE_INIT;
+
+/*
+ * The key: 16 bytes of getrandom; where that fails (no getrandom before
+ * Linux 3.17 or under a seccomp filter, an unseeded pool at early boot),
+ * derived from the 16 random bytes the kernel gives every process at exec
+ * (AT_RANDOM).  Those also seed libc's stack protector, so they are passed
+ * through the hash rather than used as they are: timing the table can then
+ * tell nothing about them.
+ */
+static void hash_init(void)
+{
+	static const char label[] = "libosx environment hash key";
+	const unsigned char *at = (const unsigned char *)getauxval(AT_RANDOM);
+	uint64_t seed[2] = { (uint64_t)(uintptr_t)&hash_key, (uint64_t)(uintptr_t)label };
+
+	if (osx__sys_getrandom(hash_key, sizeof(hash_key), GRND_NONBLOCK) == sizeof(hash_key))
+		return;
+	if (at) {
+		seed[0] ^= load64(at, 8);
+		seed[1] ^= load64(at + 8, 8);
+	}
+	hash_key[0] = siphash13(seed, label, sizeof(label) - 1);
+	hash_key[1] = siphash13(seed, label, sizeof(label) - 2);
+}
+
+uint64_t osx__env_hash(const char *name, size_t len)
+{
+	pthread_once(&hash_once, hash_init);
+	return siphash13(hash_key, name, len);
 }
 
 static const char *entry_name(const struct entry *en)
@@ -178,7 +269,7 @@ static struct entry *find(const osx_env *e, const char *name, size_t len)
 
 	if (!e->index || !valid_name(name, len))
 		return NULL;
-	i = probe(e, name, len, hash_name(name, len));
+	i = probe(e, name, len, osx__env_hash(name, len));
 	return e->index[i] ? &e->ent[e->index[i] - 1] : NULL;
 }
 
@@ -224,44 +315,45 @@ static void compact(osx_env *e)
 }
 
 /*
- * Make room for `extra` more entries.  Returns NULL, or the allocator that
- * failed (for the caller to report once it has cleaned up).  On failure
- * nothing observable has changed: a compaction keeps every variable and
- * the order, and the new arrays replace the old ones only once both exist.
+ * Make room for `extra` more entries: 0, or -1 with the allocator that
+ * failed in f.  On failure nothing observable has changed: a compaction
+ * keeps every variable and the order, and the new arrays replace the old
+ * ones only once both exist.
  */
-static const char *reserve(osx_env *e, size_t extra)
+static int reserve(osx_env *e, size_t extra, osx__fail *f)
 {
 	size_t cap, slots;
 	struct entry *ent;
 	uint32_t *index;
 
 	if (e->used + extra <= e->cap)
-		return NULL;
+		return 0;
 	if (e->live < e->used)
 		compact(e);
 	if (e->used + extra <= e->cap)
-		return NULL;
+		return 0;
 	cap = e->cap ? e->cap : 8;
 	while (cap < e->used + extra) {
+		/* The index holds 32-bit entry numbers. */
 		if (cap > (size_t)INT32_MAX / 4)
-			return "realloc";
+			return osx__fail_set(f, ENOMEM, "realloc", NULL, NULL);
 		cap *= 2;
 	}
 	for (slots = 16; slots < 2 * cap; slots *= 2)
 		;
 	index = osx__calloc(slots, sizeof(*index));
 	if (!index)
-		return "calloc";
+		return osx__fail_set(f, ENOMEM, "calloc", NULL, NULL);
 	ent = osx__realloc(e->ent, cap * sizeof(*ent));
 	if (!ent) {
 		free(index);
-		return "realloc";
+		return osx__fail_set(f, ENOMEM, "realloc", NULL, NULL);
 	}
 	e->ent = ent;
 	e->cap = cap;
 	free(e->index);
 	reindex(e, index, slots - 1);
-	return NULL;
+	return 0;
 }
 
 /* NULL when out of memory. */
@@ -287,7 +379,7 @@ static char *make_kv(const char *name, size_t nlen, const char *value, size_t vl
  * the name is new.  Cannot fail. */
 static void store(osx_env *e, char *kv, size_t nlen, size_t vlen)
 {
-	uint64_t h = hash_name(kv, nlen);
+	uint64_t h = osx__env_hash(kv, nlen);
 	size_t i = probe(e, kv, nlen, h);
 	struct entry *en;
 
@@ -330,6 +422,8 @@ void osx_env_clear(osx_env *e)
 {
 	size_t n;
 
+	if (!e)
+		return;
 	for (n = 0; n < e->used; n++)
 		free(e->ent[n].kv);
 	e->used = 0;
@@ -341,6 +435,10 @@ void osx_env_clear(osx_env *e)
 
 size_t osx_env_len(const osx_env *e)
 {
+	if (!e) {
+		errno = EINVAL;
+		return 0;
+	}
 	return e->live;
 }
 
@@ -348,7 +446,13 @@ const char *osx_env_get(const osx_env *e, const char *name)
 {
 	size_t vlen;
 
-	return name ? osx__env_lookup(e, name, strlen(name), &vlen) : NULL;
+	/* Never environ (e == NULL): a pointer into it would outlive the
+	 * lock; osx_getenv copies the process environment's values. */
+	if (!e || !name) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return osx__env_lookup(e, name, strlen(name), &vlen);
 }
 
 int osx_env_contains(const osx_env *e, const char *name)
@@ -359,15 +463,15 @@ int osx_env_contains(const osx_env *e, const char *name)
 int osx_env_setn(osx_env *e, const char *name, size_t name_len,
 		 const char *value, size_t value_len, osx_error *err)
 {
-	const char *failed;
+	osx__fail f = OSX__FAIL_INIT;
 	char *kv;
 
 	/* No name in the error: this one need not be a string. */
-	if (!name || !valid_name(name, name_len) || !value ||
+	if (!e || !name || !valid_name(name, name_len) || !value ||
 	    memchr(value, '\0', value_len))
 		return osx_error_set(err, EINVAL, "environ", NULL, NULL);
-	if (!find(e, name, name_len) && (failed = reserve(e, 1)))
-		return osx_error_set(err, ENOMEM, failed, NULL, NULL);
+	if (!find(e, name, name_len) && reserve(e, 1, &f) < 0)
+		return osx__fail_report(&f, err);
 	kv = make_kv(name, name_len, value, value_len);
 	if (!kv)
 		return osx_error_set(err, ENOMEM, "malloc", NULL, NULL);
@@ -398,6 +502,8 @@ int osx_env_unset(osx_env *e, const char *name, osx_error *err)
 {
 	struct entry *en;
 
+	if (!e)
+		return osx_error_set(err, EINVAL, "environ", NULL, NULL);
 	if (check_name(name, err) < 0)
 		return -1;
 	en = find(e, name, strlen(name));
@@ -414,6 +520,10 @@ int osx_env_unset(osx_env *e, const char *name, osx_error *err)
 
 int osx_env_next(const osx_env *e, size_t *pos, const char **name, const char **value)
 {
+	if (!e || !pos || !name || !value) {
+		errno = EINVAL;
+		return 0;
+	}
 	for (; *pos < e->used; (*pos)++) {
 		const struct entry *en = &e->ent[*pos];
 
@@ -431,13 +541,12 @@ int osx_env_next(const osx_env *e, size_t *pos, const char **name, const char **
  * Copy the (count) entries into e, which must be new or have none of
  * these names (snapshot, copy), keeping the first of duplicates.
  */
-static const char *add_new(osx_env *e, char *const *kvs, size_t count)
+static int add_new(osx_env *e, char *const *kvs, size_t count, osx__fail *f)
 {
-	const char *failed;
 	size_t n;
 
-	if ((failed = reserve(e, count)))
-		return failed;
+	if (reserve(e, count, f) < 0)
+		return -1;
 	for (n = 0; n < count; n++) {
 		const char *s = kvs[n], *eq = strchr(s, '=');
 		char *kv;
@@ -446,42 +555,46 @@ static const char *add_new(osx_env *e, char *const *kvs, size_t count)
 			continue;
 		kv = make_kv(s, (size_t)(eq - s), eq + 1, strlen(eq + 1));
 		if (!kv)
-			return "malloc";
+			return osx__fail_set(f, ENOMEM, "malloc", NULL, NULL);
 		store(e, kv, (size_t)(eq - s), strlen(eq + 1));
 	}
-	return NULL;
+	return 0;
 }
 
 osx_env *osx_env_snapshot(osx_error *err)
 {
+	osx__fail f = OSX__FAIL_INIT;
 	osx_env *e = osx_env_new(err);
-	const char *failed;
 	size_t count = 0;
+	int r;
 
 	if (!e)
 		return NULL;
 	osx__env_lock();
 	while (environ && environ[count])
 		count++;
-	failed = count ? add_new(e, environ, count) : NULL;
+	r = count ? add_new(e, environ, count, &f) : 0;
 	osx__env_unlock();
-	if (failed) {
+	if (r < 0) {
 		osx_env_free(e);
-		osx_error_set(err, ENOMEM, failed, NULL, NULL);
-		return NULL;
+		return osx__fail_report(&f, err), NULL;
 	}
 	return e;
 }
 
 osx_env *osx_env_copy(const osx_env *src, osx_error *err)
 {
-	osx_env *e = osx_env_new(err);
-	const char *failed;
+	osx__fail f = OSX__FAIL_INIT;
+	osx_env *e;
 	size_t n;
 
-	if (!e)
+	if (!src) {
+		osx_error_set(err, EINVAL, "environ", NULL, NULL);
 		return NULL;
-	if ((failed = reserve(e, src->live)))
+	}
+	if (!(e = osx_env_new(err)))
+		return NULL;
+	if (reserve(e, src->live, &f) < 0)
 		goto fail;
 	for (n = 0; n < src->used; n++) {
 		const struct entry *s = &src->ent[n];
@@ -490,24 +603,26 @@ osx_env *osx_env_copy(const osx_env *src, osx_error *err)
 		if (!s->kv)
 			continue;
 		kv = make_kv(s->kv, s->nlen, s->kv + s->nlen + 1, s->vlen);
-		failed = "malloc";
-		if (!kv)
+		if (!kv) {
+			osx__fail_set(&f, ENOMEM, "malloc", NULL, NULL);
 			goto fail;
+		}
 		store(e, kv, s->nlen, s->vlen);
 	}
 	return e;
 fail:
 	osx_env_free(e);
-	osx_error_set(err, ENOMEM, failed, NULL, NULL);
-	return NULL;
+	return osx__fail_report(&f, err), NULL;
 }
 
 int osx_env_merge(osx_env *dst, const osx_env *src, osx_error *err)
 {
-	const char *failed = "malloc";
+	osx__fail f = OSX__FAIL_INIT;
 	size_t n, k = 0, fresh = 0;
 	char **kvs;
 
+	if (!dst || !src)
+		return osx_error_set(err, EINVAL, "environ", NULL, NULL);
 	if (dst == src || src->live == 0)
 		return 0;
 	/* Build every string and make room first, so that nothing can fail
@@ -521,13 +636,15 @@ int osx_env_merge(osx_env *dst, const osx_env *src, osx_error *err)
 		if (!s->kv)
 			continue;
 		kvs[k] = make_kv(s->kv, s->nlen, s->kv + s->nlen + 1, s->vlen);
-		if (!kvs[k])
+		if (!kvs[k]) {
+			osx__fail_set(&f, ENOMEM, "malloc", NULL, NULL);
 			goto fail;
+		}
 		k++;
 		if (!find(dst, s->kv, s->nlen))
 			fresh++;
 	}
-	if ((failed = reserve(dst, fresh)))
+	if (reserve(dst, fresh, &f) < 0)
 		goto fail;
 	for (n = 0, k = 0; n < src->used; n++)
 		if (src->ent[n].kv)
@@ -538,13 +655,17 @@ fail:
 	while (k > 0)
 		free(kvs[--k]);
 	free(kvs);
-	return osx_error_set(err, ENOMEM, failed, NULL, NULL);
+	return osx__fail_report(&f, err);
 }
 
 char **osx_env_envp(osx_env *e, osx_error *err)
 {
 	size_t n, k = 0;
 
+	if (!e) {
+		osx_error_set(err, EINVAL, "environ", NULL, NULL);
+		return NULL;
+	}
 	if (e->envp_fresh)
 		return e->envp;
 	if (e->envp_cap < e->live + 1) {

@@ -142,11 +142,24 @@ static void put_repr(struct sink *s, const char *name, size_t len)
 	put(s, &quote, 1);
 }
 
+/* A sink for (buf, size); a NULL buf holds nothing, as with snprintf. */
+static struct sink sink_for(char *buf, size_t size)
+{
+	struct sink s = {buf, buf ? size : 0, 0};
+
+	return s;
+}
+
 size_t osx_repr(const char *name, size_t len, char *buf, size_t size)
 {
-	struct sink s = {buf, size, 0};
+	struct sink s = sink_for(buf, size);
 
-	put_repr(&s, name, len);
+	if (!name && len) {
+		finish(&s);
+		errno = EINVAL;
+		return 0;
+	}
+	put_repr(&s, name ? name : "", len);
 	return finish(&s);
 }
 
@@ -157,6 +170,27 @@ static void put_name(struct sink *s, const char *name, int cut)
 		puts_(s, "...");
 }
 
+/*
+ * strerror_r comes in two kinds: GNU (glibc with _GNU_SOURCE) returns the
+ * text, maybe a static string instead of filling buf; XSI (musl, and POSIX)
+ * fills buf and returns 0 or an error number.  _Generic picks the reading
+ * that fits the declaration this C library has.
+ */
+static const char *gnu_text(char *r, const char *buf)
+{
+	(void)buf;
+	return r;
+}
+
+static const char *xsi_text(int r, const char *buf)
+{
+	return r == 0 ? buf : "Unknown error";
+}
+
+#define ERROR_TEXT(code, buf)                                                           \
+	_Generic(strerror_r((code), (buf), sizeof(buf)), char *: gnu_text, int: xsi_text)( \
+		strerror_r((code), (buf), sizeof(buf)), (buf))
+
 static void put_error(struct sink *s, const osx_error *err)
 {
 	char num[32], msg[256];
@@ -164,8 +198,7 @@ static void put_error(struct sink *s, const osx_error *err)
 
 	snprintf(num, sizeof(num), "[Errno %d] ", err->code);
 	puts_(s, num);
-	/* The GNU strerror_r may return a static string instead of filling msg. */
-	text = strerror_r(err->code, msg, sizeof(msg));
+	text = ERROR_TEXT(err->code, msg);
 	puts_(s, text);
 	if (err->has_name) {
 		puts_(s, ": ");
@@ -179,16 +212,26 @@ static void put_error(struct sink *s, const osx_error *err)
 
 size_t osx_error_format(const osx_error *err, char *buf, size_t size)
 {
-	struct sink s = {buf, size, 0};
+	struct sink s = sink_for(buf, size);
 
+	if (!err) {
+		finish(&s);
+		errno = EINVAL;
+		return 0;
+	}
 	put_error(&s, err);
 	return finish(&s);
 }
 
 size_t osx_error_format_call(const osx_error *err, char *buf, size_t size)
 {
-	struct sink s = {buf, size, 0};
+	struct sink s = sink_for(buf, size);
 
+	if (!err) {
+		finish(&s);
+		errno = EINVAL;
+		return 0;
+	}
 	if (err->call) {
 		puts_(&s, err->call);
 		puts_(&s, ": ");

@@ -17,10 +17,41 @@ static int is_word(char c)
 }
 
 /*
+ * The first '}' at or after p, or NULL when the string has none from there.
+ * *brace remembers the last answer: a '}' found past p is still the first
+ * one for any later p up to it, and "none after q" holds for every p after
+ * q, so each byte is searched at most once and a run of unterminated "${"
+ * costs linear time (CPython's gh-136065 was quadratic here).
+ */
+static const char *close_brace(const char *p, const char **brace, int *none)
+{
+	if (*none)
+		return NULL;
+	if (!*brace || *brace < p) {
+		const char *q = strchr(p, '}');
+
+		OSX__WORK((q ? q : p + strlen(p)) - p);
+		if (!q) {
+			*none = 1;
+			return NULL;
+		}
+		*brace = q;
+	}
+	return *brace;
+}
+
+/* Where the previous close_brace() search ended, for one expand() pass. */
+struct scan {
+	const char *brace;
+	int none;
+};
+
+/*
  * Python's \$(\w+|\{[^}]*\}) at p (which is a '$'): the name and where the
  * match ends, or 0 when there is no match here.
  */
-static int match_var(const char *p, const char **name, size_t *len, const char **end)
+static int match_var(const char *p, struct scan *sc, const char **name, size_t *len,
+		     const char **end)
 {
 	const char *q;
 
@@ -32,7 +63,7 @@ static int match_var(const char *p, const char **name, size_t *len, const char *
 		*end = q;
 		return 1;
 	}
-	if (p[1] == '{' && (q = strchr(p + 2, '}'))) {
+	if (p[1] == '{' && (q = close_brace(p + 2, &sc->brace, &sc->none))) {
 		*name = p + 2;
 		*len = (size_t)(q - *name);
 		*end = q + 1;
@@ -51,13 +82,14 @@ static size_t expand(const char *path, const osx_env *env, char *out)
 {
 	const char *p = path, *name, *end, *v;
 	size_t n = 0, len, vlen, chunk;
+	struct scan sc = { NULL, 0 };
 
 	while (*p) {
 		if (*p != '$') {
 			chunk = strcspn(p, "$");
 			v = p;
 			p += chunk;
-		} else if (!match_var(p, &name, &len, &end)) {
+		} else if (!match_var(p, &sc, &name, &len, &end)) {
 			v = p++;
 			chunk = 1;
 		} else if ((v = osx__env_lookup(env, name, len, &vlen))) {

@@ -14,6 +14,8 @@ struct rule {
 	int error;
 };
 
+unsigned long osx__work;
+
 static unsigned long counts[OSX__SYS_COUNT];
 static size_t caps[OSX__SYS_COUNT];
 static struct rule rules[MAX_RULES];

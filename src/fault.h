@@ -20,13 +20,19 @@
 	X(ftruncate) X(fcntl) X(flock) X(pipe2) X(dup2) X(dup3)               \
 	X(copy_file_range) X(sendfile) X(getrandom) X(sched_getaffinity)      \
 	X(fchmod) X(fchown) X(umask) X(poll)                                  \
+	X(epoll_create1) X(epoll_ctl) X(epoll_wait)                           \
 	/* processes */                                                       \
 	X(fork) X(clone) X(clone3) X(execve) X(wait4) X(waitid) X(kill)       \
 	X(pidfd_open) X(pidfd_send_signal) X(close_range) X(chdir) X(fchdir)  \
 	X(setsid) X(setpgid) X(sigprocmask) X(sigaction) X(sigtimedwait)     \
+	X(prlimit) X(mmap) X(munmap) X(mprotect) X(execveat) X(setgroups)     \
+	X(setresuid) X(setresgid)                                             \
 	/* directories */                                                     \
 	X(getdents64) X(mkdirat) X(unlinkat) X(renameat2) X(linkat)           \
 	X(symlinkat) X(readlinkat)                                            \
+	/* files by name */                                                   \
+	X(statx) X(mknodat) X(fchmodat) X(fchownat) X(faccessat)              \
+	X(utimensat) X(truncate) X(statvfs) X(fstatvfs) X(getcwd) X(unshare)  \
 	/* environment */                                                     \
 	X(setenv) X(unsetenv) X(getpwnam_r) X(getpwuid_r)                     \
 	/* memory */                                                          \
@@ -43,6 +49,19 @@ enum osx__sys {
 #define OSX__FAULT_ALWAYS ((unsigned long)-1)
 /* A cap under which a call transfers 0 bytes (osx__fault_cap). */
 #define OSX__FAULT_STALL ((size_t)-1)
+
+/*
+ * Work counter: loops whose cost must stay linear in their input (a scan
+ * that untrusted input could make quadratic) add the bytes they examine,
+ * so a test can bound the growth by counting, not timing.  Nothing in the
+ * installed library.
+ */
+#ifdef OSX_FAULT_INJECTION
+extern unsigned long osx__work;
+#define OSX__WORK(n) ((void)(osx__work += (unsigned long)(n)))
+#else
+#define OSX__WORK(n) ((void)0)
+#endif
 
 #ifdef OSX_FAULT_INJECTION
 

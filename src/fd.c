@@ -8,7 +8,12 @@
 
 #include <osx/fd.h>
 
+#include "fail.h"
+#include "fs_internal.h"
 #include "shim.h"
+
+/* The public offsets are int64_t, handed to the shim's off_t as they are. */
+_Static_assert(sizeof(off_t) == sizeof(int64_t), "libosx is built with _FILE_OFFSET_BITS=64");
 
 /* Report a shim result: r < 0 is -errno. */
 static long check(long r, osx_error *err, const char *call, const char *name)
@@ -46,12 +51,12 @@ ssize_t osx_write(int fd, const void *buf, size_t len, osx_error *err)
 	return check(osx__sys_write(fd, buf, len), err, "write", NULL);
 }
 
-ssize_t osx_pread(int fd, void *buf, size_t len, off_t off, osx_error *err)
+ssize_t osx_pread(int fd, void *buf, size_t len, int64_t off, osx_error *err)
 {
 	return check(osx__sys_pread(fd, buf, len, off), err, "pread", NULL);
 }
 
-ssize_t osx_pwrite(int fd, const void *buf, size_t len, off_t off, osx_error *err)
+ssize_t osx_pwrite(int fd, const void *buf, size_t len, int64_t off, osx_error *err)
 {
 	return check(osx__sys_pwrite(fd, buf, len, off), err, "pwrite", NULL);
 }
@@ -66,25 +71,33 @@ ssize_t osx_writev(int fd, const struct iovec *iov, int iovcnt, osx_error *err)
 	return check(osx__sys_writev(fd, iov, iovcnt), err, "writev", NULL);
 }
 
-off_t osx_lseek(int fd, off_t off, int whence, osx_error *err)
+int64_t osx_lseek(int fd, int64_t off, int whence, osx_error *err)
 {
 	switch (whence) {
 	case SEEK_SET:
 	case SEEK_CUR:
 	case SEEK_END:
 	case SEEK_DATA:
-	case SEEK_HOLE:
-		return check(osx__sys_lseek(fd, off, whence), err, "lseek", NULL);
+	case SEEK_HOLE: {
+		/* Not check(): its long is 32 bits on i386, an offset is not. */
+		int64_t r = osx__sys_lseek(fd, off, whence);
+
+		return r < 0 ? osx_error_set(err, (int)-r, "lseek", NULL, NULL) : r;
+	}
 	default:
 		return osx_error_set(err, EINVAL, "lseek", NULL, NULL);
 	}
 }
 
-int osx_fstat(int fd, struct stat *st, osx_error *err)
+int osx_fstat(int fd, osx_stat_result *st, osx_error *err)
 {
+	osx__fail f = OSX__FAIL_INIT;
+
 	if (!st)
-		return osx_error_set(err, EINVAL, "fstat", NULL, NULL);
-	return (int)check(osx__sys_fstat(fd, st), err, "fstat", NULL);
+		return osx_error_set(err, EINVAL, "statx", NULL, NULL);
+	if (osx__statat(fd, "", AT_EMPTY_PATH, st, &f, NULL) < 0)
+		return osx__fail_report(&f, err);
+	return 0;
 }
 
 int osx_fsync(int fd, osx_error *err)
@@ -97,7 +110,7 @@ int osx_fdatasync(int fd, osx_error *err)
 	return (int)check(osx__sys_fdatasync(fd), err, "fdatasync", NULL);
 }
 
-int osx_ftruncate(int fd, off_t len, osx_error *err)
+int osx_ftruncate(int fd, int64_t len, osx_error *err)
 {
 	return (int)check(osx__sys_ftruncate(fd, len), err, "ftruncate", NULL);
 }
@@ -143,19 +156,19 @@ int osx_write_all(int fd, const void *buf, size_t len, size_t *done, osx_error *
 }
 
 /* Read fd to its end into a growing buffer that starts at cap bytes. */
-static char *slurp(int fd, size_t cap, size_t *len, int *code)
+static char *slurp(int fd, size_t cap, size_t *len, osx__fail *f, const char *path)
 {
 	char *buf = osx__malloc(cap), *bigger;
 	size_t used = 0;
 
 	if (!buf)
-		return *code = ENOMEM, NULL;
+		return osx__fail_set(f, ENOMEM, "malloc", path, NULL), NULL;
 	for (;;) {
 		/* Keep one byte free for the NUL; grow when only that is left. */
 		if (used + 1 == cap) {
 			if (cap > SIZE_MAX / 2 || !(bigger = osx__realloc(buf, cap * 2))) {
 				free(buf);
-				return *code = ENOMEM, NULL;
+				return osx__fail_set(f, ENOMEM, "realloc", path, NULL), NULL;
 			}
 			buf = bigger;
 			cap *= 2;
@@ -164,7 +177,7 @@ static char *slurp(int fd, size_t cap, size_t *len, int *code)
 
 		if (n < 0) {
 			free(buf);
-			return *code = (int)-n, NULL;
+			return osx__fail_set(f, n, "read", path, NULL), NULL;
 		}
 		if (n == 0)
 			break;
@@ -177,39 +190,34 @@ static char *slurp(int fd, size_t cap, size_t *len, int *code)
 
 char *osx_read_file(const char *path, size_t *len, osx_error *err)
 {
-	const char *call = "openat";
+	osx__fail f = OSX__FAIL_INIT;
 	struct stat st;
-	size_t n;
+	size_t n, cap = 4096;
 	char *buf = NULL;
-	int fd, r, code = 0;
+	int fd, r;
 
 	if (!path || !len) {
-		osx_error_set(err, EINVAL, "read_file", path, NULL);
-		return NULL;
+		osx__fail_set(&f, EINVAL, "read_file", path, NULL);
+		return osx__fail_report(&f, err), NULL;
 	}
 	fd = osx__sys_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NOCTTY, 0);
 	if (fd < 0) {
-		osx_error_set(err, -fd, call, path, NULL);
-		return NULL;
+		osx__fail_set(&f, fd, "openat", path, NULL);
+		return osx__fail_report(&f, err), NULL;
 	}
 	r = osx__sys_fstat(fd, &st);
 	if (r < 0) {
-		code = -r, call = "fstat";
+		osx__fail_set(&f, r, "fstat", path, NULL);
 	} else {
-		size_t cap = 4096;
-
 		/* Size + 2: the data, the NUL, and room to see EOF without
 		 * growing.  /proc files say 0 and start at a page. */
 		if (st.st_size > 0 && (uintmax_t)st.st_size < SIZE_MAX - 2)
 			cap = (size_t)st.st_size + 2;
-		buf = slurp(fd, cap, &n, &code);
-		call = code == ENOMEM ? "malloc" : "read";
+		buf = slurp(fd, cap, &n, &f, path);
 	}
 	osx__sys_close(fd); /* read-only: nothing to lose */
-	if (!buf) {
-		osx_error_set(err, code, call, path, NULL);
-		return NULL;
-	}
+	if (!buf)
+		return osx__fail_report(&f, err), NULL;
 	*len = n;
 	return buf;
 }

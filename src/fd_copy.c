@@ -7,6 +7,7 @@
 
 #include <osx/fd.h>
 
+#include "fail.h"
 #include "shim.h"
 
 /* Chunks stay below Linux's per-call limit (MAX_RW_COUNT, ~2 GiB). */
@@ -44,12 +45,12 @@ static int set_lock(int fd, short type, off_t start, off_t len, unsigned flags,
 	return r < 0 ? osx_error_set(err, -r, "fcntl", NULL, NULL) : 0;
 }
 
-int osx_lock(int fd, off_t start, off_t len, unsigned flags, osx_error *err)
+int osx_lock(int fd, int64_t start, int64_t len, unsigned flags, osx_error *err)
 {
 	return set_lock(fd, flags & OSX_LOCK_SHARED ? F_RDLCK : F_WRLCK, start, len, flags, err);
 }
 
-int osx_unlock(int fd, off_t start, off_t len, unsigned flags, osx_error *err)
+int osx_unlock(int fd, int64_t start, int64_t len, unsigned flags, osx_error *err)
 {
 	return set_lock(fd, F_UNLCK, start, len, flags & ~OSX_LOCK_NOWAIT, err);
 }
@@ -69,9 +70,9 @@ enum method { CFR, SENDFILE, RW };
 
 struct copy {
 	int src, dst;
-	off_t left;   /* bytes still wanted; < 0: to end of file */
-	off_t done;
-	const char *call;
+	int64_t left; /* bytes still wanted; < 0: to end of file */
+	int64_t done;
+	osx__fail fail;
 };
 
 static size_t want(const struct copy *c)
@@ -86,8 +87,8 @@ static void advance(struct copy *c, ssize_t n)
 		c->left -= n;
 }
 
-/* One in-kernel method until EOF, done, an error (< 0), or a refusal
- * before any byte moved (returns 1: try the next method). */
+/* One in-kernel method until EOF, done, an error (-1, recorded in
+ * c->fail), or a refusal before any byte moved (1: try the next method). */
 static long kernel_copy(struct copy *c, enum method m)
 {
 	int moved = 0;
@@ -101,8 +102,8 @@ static long kernel_copy(struct copy *c, enum method m)
 		if (n < 0) {
 			if (!moved && cannot(n))
 				return 1;
-			c->call = m == CFR ? "copy_file_range" : "sendfile";
-			return n;
+			return osx__fail_set(&c->fail, n, m == CFR ? "copy_file_range" : "sendfile",
+					     NULL, NULL);
 		}
 		/* 0 right away may be a file that lies about its size (/proc,
 		 * sysfs, where copy_file_range copies nothing): let the next
@@ -123,13 +124,13 @@ static long rw_copy(struct copy *c)
 	size_t off;
 
 	if (!buf)
-		return c->call = "malloc", -ENOMEM;
+		return osx__fail_set(&c->fail, ENOMEM, "malloc", NULL, NULL);
 	while (c->left != 0) {
 		n = osx__sys_read(c->src, buf, want(c) < bufsize ? want(c) : bufsize);
-		if (n <= 0) {
-			c->call = "read";
+		if (n < 0)
+			osx__fail_set(&c->fail, n, "read", NULL, NULL);
+		if (n <= 0)
 			break;
-		}
 		for (off = 0; off < (size_t)n; off += (size_t)w) {
 			w = osx__sys_write(c->dst, buf + off, (size_t)n - off);
 			if (w <= 0) {
@@ -137,19 +138,19 @@ static long rw_copy(struct copy *c)
 				 * caller's offsets: count only what was written. */
 				advance(c, (ssize_t)off);
 				free(buf);
-				c->call = "write";
-				return w < 0 ? w : -EIO;
+				/* No progress (w == 0): looping would never end. */
+				return osx__fail_set(&c->fail, w < 0 ? w : -EIO, "write", NULL, NULL);
 			}
 		}
 		advance(c, n);
 	}
 	free(buf);
-	return n < 0 ? n : 0;
+	return n < 0 ? -1 : 0;
 }
 
-off_t osx_copy_fd(int src, int dst, off_t len, off_t *done, osx_error *err)
+int64_t osx_copy_fd(int src, int dst, int64_t len, int64_t *done, osx_error *err)
 {
-	struct copy c = {src, dst, len, 0, NULL};
+	struct copy c = {src, dst, len, 0, OSX__FAIL_INIT};
 	long r = kernel_copy(&c, CFR);
 
 	if (r == 1)
@@ -159,6 +160,6 @@ off_t osx_copy_fd(int src, int dst, off_t len, off_t *done, osx_error *err)
 	if (done)
 		*done = c.done;
 	if (r < 0)
-		return osx_error_set(err, (int)-r, c.call, NULL, NULL);
+		return osx__fail_report(&c.fail, err);
 	return c.done;
 }

@@ -7,6 +7,8 @@
 #include <osx/dir.h>
 
 #include "dirent64.h"
+#include "fail.h"
+#include "fs_internal.h"
 #include "shim.h"
 
 
@@ -33,29 +35,38 @@ static osx_scandir *scandir_new(const char *path, int fd)
 	return sd;
 }
 
-osx_scandir *osx_scandir_open(const char *path, osx_error *err)
+static osx_scandir *scandir_open(const char *path, osx__fail *f)
 {
 	osx_scandir *sd;
 	int fd;
 
-	if (!path)
-		path = ".";
 	fd = osx__sys_openat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 	if (fd < 0) {
-		osx_error_set(err, -fd, "openat", path, NULL);
+		osx__fail_set(f, fd, "openat", path, NULL);
 		return NULL;
 	}
 	sd = scandir_new(path, fd);
 	if (!sd) {
 		osx__sys_close(fd);
-		osx_error_set(err, ENOMEM, "malloc", path, NULL);
+		osx__fail_set(f, ENOMEM, "malloc", path, NULL);
 	}
+	return sd;
+}
+
+osx_scandir *osx_scandir_open(const char *path, osx_error *err)
+{
+	osx__fail f = OSX__FAIL_INIT;
+	osx_scandir *sd = scandir_open(path ? path : ".", &f);
+
+	if (!sd)
+		osx__fail_report(&f, err);
 	return sd;
 }
 
 osx_scandir *osx_scandir_fdopen(int fd, osx_error *err)
 {
-	osx_scandir *sd;
+	osx__fail f = OSX__FAIL_INIT;
+	osx_scandir *sd = NULL;
 	struct stat st;
 	off_t off;
 	int dup, r;
@@ -63,26 +74,26 @@ osx_scandir *osx_scandir_fdopen(int fd, osx_error *err)
 	/* A private fd, so closing the iterator leaves the caller's open. */
 	dup = osx__sys_fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (dup < 0) {
-		osx_error_set(err, -dup, "fcntl", NULL, NULL);
-		return NULL;
+		osx__fail_set(&f, dup, "fcntl", NULL, NULL);
+		return osx__fail_report(&f, err), NULL;
 	}
 	r = osx__sys_fstat(dup, &st);
-	if (r == 0 && !S_ISDIR(st.st_mode))
-		r = -ENOTDIR;
-	if (r == 0) {
-		off = osx__sys_lseek(dup, 0, SEEK_SET);
-		r = off < 0 ? (int)off : 0;
-	}
-	sd = r == 0 ? scandir_new(NULL, dup) : NULL;
+	if (r < 0)
+		osx__fail_set(&f, r, "fstat", NULL, NULL);
+	else if (!S_ISDIR(st.st_mode))
+		osx__fail_set(&f, ENOTDIR, "fstat", NULL, NULL);
+	else if ((off = osx__sys_lseek(dup, 0, SEEK_SET)) < 0)
+		osx__fail_set(&f, off, "lseek", NULL, NULL);
+	else if (!(sd = scandir_new(NULL, dup)))
+		osx__fail_set(&f, ENOMEM, "malloc", NULL, NULL);
 	if (!sd) {
 		osx__sys_close(dup);
-		osx_error_set(err, r ? -r : ENOMEM, r == -ENOTDIR ? "fstat" : r ? "lseek" : "malloc",
-			      NULL, NULL);
+		osx__fail_report(&f, err);
 	}
 	return sd;
 }
 
-int osx_scandir_next(osx_scandir *sd, osx_dirent **out, osx_error *err)
+static int scandir_next(osx_scandir *sd, osx_dirent **out, osx__fail *f)
 {
 	struct osx__dent64 *d;
 	ssize_t n;
@@ -90,10 +101,8 @@ int osx_scandir_next(osx_scandir *sd, osx_dirent **out, osx_error *err)
 	for (;;) {
 		if (sd->pos >= sd->len) {
 			n = osx__sys_getdents64(sd->fd, sd->buf, sizeof(sd->buf));
-			if (n < 0) {
-				osx_error_set(err, (int)-n, "getdents64", NULL, NULL);
-				return -1;
-			}
+			if (n < 0)
+				return osx__fail_set(f, n, "getdents64", sd->path, NULL);
 			if (n == 0)
 				return 0;
 			sd->pos = 0;
@@ -116,6 +125,17 @@ int osx_scandir_next(osx_scandir *sd, osx_dirent **out, osx_error *err)
 	}
 }
 
+int osx_scandir_next(osx_scandir *sd, osx_dirent **out, osx_error *err)
+{
+	osx__fail f = OSX__FAIL_INIT;
+	int r;
+
+	if (!sd || !out)
+		return osx_error_set(err, EINVAL, "getdents64", NULL, NULL);
+	r = scandir_next(sd, out, &f);
+	return r < 0 ? osx__fail_report(&f, err) : r;
+}
+
 void osx_scandir_close(osx_scandir *sd)
 {
 	if (!sd)
@@ -126,11 +146,18 @@ void osx_scandir_close(osx_scandir *sd)
 
 size_t osx_dirent_path(const osx_dirent *e, char *buf, size_t size)
 {
-	/* No separator after a directory given with a trailing '/'. */
-	size_t sep = e->dirlen_ && e->dir_[e->dirlen_ - 1] != '/';
-	size_t len = e->dirlen_ + sep + e->namelen, n;
+	size_t sep, len, n;
 
-	if (size == 0)
+	if (!e) {
+		if (buf && size)
+			buf[0] = '\0';
+		errno = EINVAL;
+		return 0;
+	}
+	/* No separator after a directory given with a trailing '/'. */
+	sep = e->dirlen_ && e->dir_[e->dirlen_ - 1] != '/';
+	len = e->dirlen_ + sep + e->namelen;
+	if (!buf || size == 0) /* measured only, as snprintf(NULL, 0) */
 		return len;
 	n = e->dirlen_ < size - 1 ? e->dirlen_ : size - 1;
 	if (n)
@@ -147,32 +174,41 @@ size_t osx_dirent_path(const osx_dirent *e, char *buf, size_t size)
 	return len;
 }
 
-int osx_dirent_stat(osx_dirent *e, int follow, struct stat *st, osx_error *err)
+/* A failed stat, reported naming DirEntry.path (the directory as given,
+ * "/", the name) as Python does; a path too long for the error is cut
+ * there anyway. */
+static int stat_failed(const osx_dirent *e, const osx__fail *f, osx_error *err)
 {
-	int r;
+	char path[OSX_ERROR_NAME_MAX + 1];
+	osx__fail named = *f;
 
+	osx_dirent_path(e, path, sizeof(path));
+	named.name = path;
+	return osx__fail_report(&named, err);
+}
+
+int osx_dirent_stat(osx_dirent *e, int follow, osx_stat_result *st, osx_error *err)
+{
+	osx__fail f = OSX__FAIL_INIT;
+
+	if (!e || !st)
+		return osx_error_set(err, EINVAL, "statx", NULL, NULL);
 	/* A known symlink followed needs no lstat. */
 	if (follow && e->type == DT_LNK)
 		goto follow;
 	if (!e->have_lstat_) {
-		r = osx__sys_fstatat(e->dirfd, e->name, &e->lstat_, AT_SYMLINK_NOFOLLOW);
-		if (r < 0) {
-			osx_error_set(err, -r, "fstatat", e->name, NULL);
-			return -1;
-		}
+		if (osx__statat(e->dirfd, e->name, AT_SYMLINK_NOFOLLOW, &e->lstat_, &f, NULL) < 0)
+			return stat_failed(e, &f, err);
 		e->have_lstat_ = 1;
 	}
-	if (!follow || !S_ISLNK(e->lstat_.st_mode)) {
+	if (!follow || !S_ISLNK(e->lstat_.mode)) {
 		*st = e->lstat_;
 		return 0;
 	}
 follow:
 	if (!e->have_stat_) {
-		r = osx__sys_fstatat(e->dirfd, e->name, &e->stat_, 0);
-		if (r < 0) {
-			osx_error_set(err, -r, "fstatat", e->name, NULL);
-			return -1;
-		}
+		if (osx__statat(e->dirfd, e->name, 0, &e->stat_, &f, NULL) < 0)
+			return stat_failed(e, &f, err);
 		e->have_stat_ = 1;
 	}
 	*st = e->stat_;
@@ -182,18 +218,22 @@ follow:
 /* Python's DirEntry rule: a vanished entry is "not a dir", not an error. */
 static int is_mode(osx_dirent *e, int follow, mode_t want, osx_error *err)
 {
-	struct stat st;
+	osx_stat_result st;
 	osx_error tmp;
 
+	if (!e)
+		return osx_error_set(err, EINVAL, "statx", NULL, NULL);
 	if (e->type != DT_UNKNOWN && !(follow && e->type == DT_LNK))
 		return (mode_t)DTTOIF(e->type) == want;
 	if (osx_dirent_stat(e, follow, &st, &tmp) < 0) {
+		osx__fail f = OSX__FAIL_INIT;
+
 		if (tmp.code == ENOENT)
 			return 0;
-		osx_error_set(err, tmp.code, tmp.call, e->name, NULL);
-		return -1;
+		osx__fail_from(&f, &tmp);
+		return osx__fail_report(&f, err);
 	}
-	return (st.st_mode & S_IFMT) == want;
+	return (st.mode & S_IFMT) == want;
 }
 
 int osx_dirent_is_dir(osx_dirent *e, int follow, osx_error *err)
@@ -215,21 +255,24 @@ int osx_dirent_is_symlink(osx_dirent *e, osx_error *err)
  * in front of a copy, so the caller frees a single block. */
 char **osx_listdir(const char *path, size_t *count, osx_error *err)
 {
+	osx__fail f = OSX__FAIL_INIT;
 	osx_scandir *sd;
 	osx_dirent *e;
-	char *names = NULL, *p, **out;
+	char *names = NULL, *p, **out = NULL;
 	size_t len = 0, cap = 0, n = 0, i;
 	int r;
 
-	sd = osx_scandir_open(path, err);
+	if (!path)
+		path = ".";
+	sd = scandir_open(path, &f);
 	if (!sd)
-		return NULL;
-	while ((r = osx_scandir_next(sd, &e, err)) == 1) {
+		return osx__fail_report(&f, err), NULL;
+	while ((r = scandir_next(sd, &e, &f)) == 1) {
 		if (!names || len + e->namelen + 1 > cap) {
 			cap = (cap + e->namelen + 1) * 2;
 			p = osx__realloc(names, cap);
 			if (!p) {
-				r = -ENOMEM;
+				r = osx__fail_set(&f, ENOMEM, "realloc", path, NULL);
 				break;
 			}
 			names = p;
@@ -238,13 +281,15 @@ char **osx_listdir(const char *path, size_t *count, osx_error *err)
 		len += e->namelen + 1;
 		n++;
 	}
+	/* The record may name sd->path: fill err before the close frees it. */
+	if (r == 0 && !(out = osx__malloc((n + 1) * sizeof(*out) + len)))
+		osx__fail_set(&f, ENOMEM, "malloc", path, NULL);
+	if (!out)
+		osx__fail_fill(&f, err);
 	osx_scandir_close(sd);
-	out = r == 0 ? osx__malloc((n + 1) * sizeof(*out) + len) : NULL;
 	if (!out) {
 		free(names);
-		if (r == 0 || r == -ENOMEM)
-			osx_error_set(err, ENOMEM, "malloc", path, NULL);
-		return NULL;
+		return osx__fail_errno(&f), NULL;
 	}
 	p = (char *)(out + n + 1);
 	if (len)

@@ -10,13 +10,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/sendfile.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "shim.h"
+
+/* musl's <dirent.h> makes getdents64 a macro (for its getdents); here the
+ * name is the fault-injection name of the call, which must stay itself
+ * through the macros below. */
+#undef getdents64
 
 #ifdef OSX_FAULT_INJECTION
 /*
@@ -44,12 +51,13 @@ static int inject(enum osx__sys sys, const void *site)
 #define CAP(name, len) (len)
 #endif
 
-/* Retry an attempt while it fails with EINTR.  Safe for the calls used
- * with it: an interrupted call had no effect and can simply be made again. */
+/* Retry an attempt while it fails with EINTR, unless the caller's
+ * interruption check says stop.  Safe for the calls used with it: an
+ * interrupted call had no effect and can simply be made again. */
 #define RETRY(r, name, call)                        \
 	do                                          \
 		(r) = TRY(name, call);              \
-	while ((r) == -1 && errno == EINTR)
+	while ((r) == -1 && errno == EINTR && !osx__interrupted())
 
 #define RESULT(r) ((r) == -1 ? -errno : (r))
 
@@ -77,12 +85,42 @@ static inline long libc_result(long r)
 #endif
 /* The first attempt straight, the retries after it: the common case is
  * then the syscall and one compare, not a loop. */
-#define KRETRY(r, name, call)                       \
-	do {                                        \
-		(r) = KTRY(name, call);             \
-		while ((r) == -EINTR)               \
-			(r) = KTRY(name, call);     \
+#define KRETRY(r, name, call)                                    \
+	do {                                                     \
+		(r) = KTRY(name, call);                          \
+		while ((r) == -EINTR && !osx__interrupted())     \
+			(r) = KTRY(name, call);                  \
 	} while (0)
+
+#ifdef OSX__SHIM_INLINE_IO
+/* A kernel entry after an EINTR: retry until the call is not interrupted
+ * or the interruption check says stop.  (A call with fewer than four
+ * arguments gets a 0 the kernel ignores.) */
+long osx__kretry(long nr, int fd, long b, long c, long d)
+{
+	long r;
+
+	do {
+		if (osx__interrupted())
+			return -EINTR;
+		r = osx__kcall4(nr, fd, b, c, d);
+	} while (r == -EINTR);
+	return r;
+}
+
+/* KRETRY of a KCALL in the installed library: the retries in osx__kretry,
+ * so the path of a call that was not interrupted saves no registers for
+ * them (x86 gcc cannot keep the saves on the slow path alone). */
+#define KRETRY_CALL(r, name, libc, nr, fd, b, c, d)                              \
+	do {                                                                     \
+		(r) = osx__kcall4((nr), (fd), (long)(b), (long)(c), (long)(d));  \
+		if (__builtin_expect((r) == -EINTR, 0))                          \
+			(r) = osx__kretry((nr), (fd), (long)(b), (long)(c), (long)(d)); \
+	} while (0)
+#else
+#define KRETRY_CALL(r, name, libc, nr, fd, b, c, d) \
+	KRETRY(r, name, KCALL(libc, nr, fd, b, c, d))
+#endif
 
 /* ---- fd I/O ---- */
 
@@ -90,8 +128,8 @@ int osx__sys_openat(int dirfd, const char *path, int flags, mode_t mode)
 {
 	int r;
 
-	KRETRY(r, openat, (int)KCALL(openat(dirfd, path, flags, mode), SYS_openat,
-				     dirfd, path, flags, mode));
+	KRETRY_CALL(r, openat, openat(dirfd, path, flags, mode), SYS_openat, dirfd, path, flags,
+		    mode);
 	return r;
 }
 
@@ -170,11 +208,12 @@ static int cap_iov(enum osx__sys sys, const struct iovec *iov, int n,
 	tmp[i].iov_len = cap;
 	return i + 1;
 }
-/* A count the kernel refuses (EINVAL) is passed on untouched, so that the
- * instrumented build fails exactly as the real one does. */
+/* A count the kernel refuses (EINVAL) or a NULL array (EFAULT) is passed
+ * on untouched, so that the instrumented build fails exactly as the real
+ * one does. */
 #define IOV(name, iov, n)                                                \
 	struct iovec tmp_[IOV_MAX];                                      \
-	if ((n) > 0 && (n) <= IOV_MAX) {                                 \
+	if ((iov) && (n) > 0 && (n) <= IOV_MAX) {                        \
 		(n) = cap_iov(OSX__SYS_##name, (iov), (n), tmp_, SITE);  \
 		(iov) = tmp_;                                            \
 	}
@@ -211,7 +250,7 @@ int osx__sys_fstat(int fd, struct stat *st)
 {
 	int r;
 
-	KRETRY(r, fstat, (int)KCALL3(fstat(fd, st), SYS_fstat, fd, st, 0));
+	KRETRY_CALL(r, fstat, fstat(fd, st), SYS_fstat, fd, st, 0, 0);
 	return r;
 }
 
@@ -219,8 +258,8 @@ int osx__sys_fstatat(int dirfd, const char *path, struct stat *st, int flags)
 {
 	int r;
 
-	KRETRY(r, fstatat, (int)KCALL(fstatat(dirfd, path, st, flags), SYS_newfstatat, dirfd,
-				      path, st, flags));
+	KRETRY_CALL(r, fstatat, fstatat(dirfd, path, st, flags), SYS_newfstatat, dirfd, path, st,
+		    flags);
 	return r;
 }
 
@@ -378,6 +417,28 @@ int osx__sys_poll(struct pollfd *fds, nfds_t n, int timeout_ms)
 	return RESULT(r);
 }
 
+int osx__sys_epoll_create1(int flags)
+{
+	int r = TRY(epoll_create1, epoll_create1(flags));
+
+	return RESULT(r);
+}
+
+int osx__sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	int r = TRY(epoll_ctl, epoll_ctl(epfd, op, fd, ev));
+
+	return RESULT(r);
+}
+
+int osx__sys_epoll_wait(int epfd, struct epoll_event *ev, int n, int timeout_ms)
+{
+	/* Not retried, like poll. */
+	int r = TRY(epoll_wait, epoll_wait(epfd, ev, n, timeout_ms));
+
+	return RESULT(r);
+}
+
 /* ---- processes ---- */
 
 pid_t osx__sys_fork(void)
@@ -497,6 +558,76 @@ int osx__sys_sigprocmask(int how, const sigset_t *set, sigset_t *old)
 	return -e;
 }
 
+int osx__sys_execveat(int dirfd, const char *path, char *const argv[], char *const envp[],
+		      int flags)
+{
+	int r = (int)TRY(execveat, syscall(SYS_execveat, dirfd, path, argv, envp, flags));
+
+	return RESULT(r);
+}
+
+int osx__sys_setgroups(size_t n, const gid_t *groups)
+{
+	int r = (int)TRY(setgroups, syscall(SYS_setgroups, n, groups));
+
+	return RESULT(r);
+}
+
+int osx__sys_setresuid(uid_t r_, uid_t e, uid_t s)
+{
+	int r = (int)TRY(setresuid, syscall(SYS_setresuid, r_, e, s));
+
+	return RESULT(r);
+}
+
+int osx__sys_setresgid(gid_t r_, gid_t e, gid_t s)
+{
+	int r = (int)TRY(setresgid, syscall(SYS_setresgid, r_, e, s));
+
+	return RESULT(r);
+}
+
+int osx__sys_prlimit(pid_t pid, int resource, const struct rlimit *new_, struct rlimit *old)
+{
+	int r = TRY(prlimit, prlimit(pid, resource, new_, old));
+
+	return RESULT(r);
+}
+
+int osx__sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off, void **map)
+{
+	void *m;
+
+#ifdef OSX_FAULT_INJECTION
+	if (inject(OSX__SYS_mmap, SITE))
+		return -errno;
+#endif
+	m = mmap(addr, len, prot, flags, fd, off);
+	if (m == MAP_FAILED)
+		return -errno;
+	*map = m;
+	return 0;
+}
+
+int osx__sys_munmap(void *addr, size_t len)
+{
+	int r = TRY(munmap, munmap(addr, len));
+
+	return RESULT(r);
+}
+
+int osx__sys_mprotect(void *addr, size_t len, int prot)
+{
+	int r = TRY(mprotect, mprotect(addr, len, prot));
+
+	return RESULT(r);
+}
+
+void osx__sys_sigmask_restore(const sigset_t *old)
+{
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
 int osx__sys_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	int r = TRY(sigaction, sigaction(sig, act, old));
@@ -508,7 +639,8 @@ int osx__sys_clone(int (*fn)(void *), void *stack_top, int flags, void *arg, int
 {
 	/* Not retried: a fork-like call is not restartable by the caller's
 	 * promise alone (PEP 475 leaves process creation to the caller). */
-	int r = TRY(clone, clone(fn, stack_top, flags, arg, pidfd));
+	int r = TRY(clone, fn && stack_top ? clone(fn, stack_top, flags, arg, pidfd)
+					  : (errno = EINVAL, -1)); /* musl's would crash */
 
 	return RESULT(r);
 }
@@ -535,13 +667,20 @@ void osx__sys_clock_monotonic(struct timespec *ts)
 }
 
 #if defined(__x86_64__)
-/* The kernel's struct clone_args up to tls (CLONE_ARGS_SIZE_VER0, Linux
- * 5.3): every field is a 64-bit integer, pointers included.  Read by the
- * kernel only. */
+/* The kernel's struct clone_args up to cgroup (CLONE_ARGS_SIZE_VER2, Linux
+ * 5.7): every field is a 64-bit integer, pointers included.  Read by the
+ * kernel only.  Only a call that places the child in a cgroup passes the
+ * whole struct; others pass up to tls (VER0), which 5.3 already takes. */
 struct clone3_args {
 	/* cppcheck-suppress unusedStructMember ; the kernel's layout */
 	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+	/* cppcheck-suppress unusedStructMember ; the kernel's layout */
+	uint64_t set_tid, set_tid_size, cgroup;
 };
+#define CLONE3_ARGS_VER0 64
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
 
 /*
  * The child of clone3 starts on the new stack with the parent's registers
@@ -552,7 +691,7 @@ struct clone3_args {
  * "syscall" clobbers only rax, rcx and r11).  The stack top is 16-byte
  * aligned, so the call leaves fn's frame aligned as the ABI requires.
  */
-static long clone3_raw(struct clone3_args *ca, int (*fn)(void *), void *arg)
+static long clone3_raw(struct clone3_args *ca, size_t size, int (*fn)(void *), void *arg)
 {
 	long r;
 
@@ -572,14 +711,14 @@ static long clone3_raw(struct clone3_args *ca, int (*fn)(void *), void *arg)
 			 "hlt\n"
 			 "1:"
 			 : "=a"(r)
-			 : "0"((long)SYS_clone3), "D"(ca), "S"(sizeof(*ca)), [fn] "r"(fn),
+			 : "0"((long)SYS_clone3), "D"(ca), "S"(size), [fn] "r"(fn),
 			   [arg] "r"(arg), [nr_exit] "i"(SYS_exit)
 			 : "rcx", "r11", "memory", "cc");
 	return r;
 }
 
 pid_t osx__sys_clone3(int (*fn)(void *), void *arg, void *stack, size_t stack_size,
-		      unsigned long long flags, int exit_signal, int *pidfd)
+		      unsigned long long flags, int exit_signal, int *pidfd, int cgroup)
 {
 	uintptr_t lo = (uintptr_t)stack, top = (lo + stack_size) & ~(uintptr_t)15;
 	struct clone3_args ca = {
@@ -589,21 +728,28 @@ pid_t osx__sys_clone3(int (*fn)(void *), void *arg, void *stack, size_t stack_si
 		.stack = lo,
 		.stack_size = top - lo,
 	};
+	size_t size = CLONE3_ARGS_VER0;
+
+	if (cgroup >= 0) {
+		ca.flags |= CLONE_INTO_CGROUP;
+		ca.cgroup = (uint64_t)cgroup;
+		size = sizeof(ca);
+	}
 
 #ifdef OSX_FAULT_INJECTION
 	if (inject(OSX__SYS_clone3, SITE))
 		return -errno;
 #endif
 	/* Not retried, like clone.  The raw syscall returns -errno itself. */
-	return (pid_t)clone3_raw(&ca, fn, arg);
+	return (pid_t)clone3_raw(&ca, size, fn, arg);
 }
 #else
 /* No trampoline for this architecture: callers take their clone() path. */
 pid_t osx__sys_clone3(int (*fn)(void *), void *arg, void *stack, size_t stack_size,
-		      unsigned long long flags, int exit_signal, int *pidfd)
+		      unsigned long long flags, int exit_signal, int *pidfd, int cgroup)
 {
 	(void)fn, (void)arg, (void)stack, (void)stack_size, (void)flags, (void)exit_signal;
-	(void)pidfd;
+	(void)pidfd, (void)cgroup;
 #ifdef OSX_FAULT_INJECTION
 	if (inject(OSX__SYS_clone3, SITE))
 		return -errno;
@@ -618,7 +764,8 @@ ssize_t osx__sys_getdents64(int fd, void *buf, size_t len)
 {
 	ssize_t r;
 
-	KRETRY(r, getdents64, KCALL3(getdents64(fd, buf, len), SYS_getdents64, fd, buf, len));
+	KRETRY_CALL(r, getdents64, syscall(SYS_getdents64, fd, buf, len), SYS_getdents64, fd, buf,
+		    len, 0);
 	return r;
 }
 
@@ -643,7 +790,8 @@ int osx__sys_renameat2(int olddir, const char *old, int newdir, const char *new_
 {
 	int r;
 
-	RETRY(r, renameat2, renameat2(olddir, old, newdir, new_, flags));
+	/* The raw call: musl has no renameat2 wrapper. */
+	RETRY(r, renameat2, (int)syscall(SYS_renameat2, olddir, old, newdir, new_, flags));
 	return RESULT(r);
 }
 
@@ -668,6 +816,103 @@ ssize_t osx__sys_readlinkat(int dirfd, const char *path, char *buf, size_t len)
 	ssize_t r;
 
 	RETRY(r, readlinkat, readlinkat(dirfd, path, buf, len));
+	return RESULT(r);
+}
+
+/* ---- files by name ---- */
+
+_Static_assert(sizeof(struct osx__statx) == 256, "struct statx is 256 bytes");
+
+int osx__sys_statx(int dirfd, const char *path, int flags, unsigned mask,
+		   struct osx__statx *stx)
+{
+	int r;
+
+#ifdef OSX__KERNEL_ENTRY
+	KRETRY(r, statx, (int)osx__kcall5(SYS_statx, dirfd, (long)path, flags, mask, (long)stx));
+#else
+	KRETRY(r, statx, (int)libc_result(syscall(SYS_statx, dirfd, path, flags, mask, stx)));
+#endif
+	return r;
+}
+
+int osx__sys_mknodat(int dirfd, const char *path, mode_t mode, dev_t dev)
+{
+	int r;
+
+	RETRY(r, mknodat, mknodat(dirfd, path, mode, dev));
+	return RESULT(r);
+}
+
+int osx__sys_fchmodat(int dirfd, const char *path, mode_t mode, int flags)
+{
+	int r;
+
+	RETRY(r, fchmodat, fchmodat(dirfd, path, mode, flags));
+	return RESULT(r);
+}
+
+int osx__sys_fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags)
+{
+	int r;
+
+	RETRY(r, fchownat, fchownat(dirfd, path, uid, gid, flags));
+	return RESULT(r);
+}
+
+int osx__sys_faccessat(int dirfd, const char *path, int mode, int flags)
+{
+	int r;
+
+	RETRY(r, faccessat, faccessat(dirfd, path, mode, flags));
+	return RESULT(r);
+}
+
+int osx__sys_utimensat(int dirfd, const char *path, const struct timespec ts[2], int flags)
+{
+	int r;
+
+	RETRY(r, utimensat, utimensat(dirfd, path, ts, flags));
+	return RESULT(r);
+}
+
+int osx__sys_truncate(const char *path, off_t len)
+{
+	int r;
+
+	RETRY(r, truncate, truncate(path, len));
+	return RESULT(r);
+}
+
+int osx__sys_statvfs(const char *path, struct statvfs *st)
+{
+	int r;
+
+	RETRY(r, statvfs, statvfs(path, st));
+	return RESULT(r);
+}
+
+int osx__sys_fstatvfs(int fd, struct statvfs *st)
+{
+	int r;
+
+	RETRY(r, fstatvfs, fstatvfs(fd, st));
+	return RESULT(r);
+}
+
+ssize_t osx__sys_getcwd(char *buf, size_t size)
+{
+	/* The system call, not libc's getcwd(), which on ENAMETOOLONG walks
+	 * the tree itself, outside the shim. */
+	long r = TRY(getcwd, syscall(SYS_getcwd, buf, size));
+
+	return RESULT(r);
+}
+
+int osx__sys_unshare(int flags)
+{
+	int r = TRY(unshare, unshare(flags));
+
 	return RESULT(r);
 }
 

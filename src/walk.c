@@ -26,6 +26,7 @@
 #include <osx/dir.h>
 
 #include "dirent64.h"
+#include "fail.h"
 #include "shim.h"
 
 #define WALK_MAX_FDS 64
@@ -50,7 +51,10 @@ struct frame {
 	size_t nrecs, caprecs, next;
 	char *names;
 	size_t nameslen, capnames;
-	osx_error error;        /* reading it failed part-way */
+	/* Reading it failed part-way (or it could not be reopened): the
+	 * errno and the call, reported by its POST under its path. */
+	int err_code;
+	const char *err_call;
 };
 
 enum pending { GO, ROOT, POP, POST_UNENTERED, DONE };
@@ -82,7 +86,7 @@ static void walk_close(osx_walk *w, int fd)
 
 /* Make *buf hold at least need bytes: a capacity doubled from *cap, or
  * from first for a buffer not allocated yet. */
-static int buf_reserve(char **buf, size_t *cap, size_t need, size_t first)
+static int buf_reserve(char **buf, size_t *cap, size_t need, size_t first, osx__fail *fail)
 {
 	size_t n = *cap ? *cap : first;
 	char *p;
@@ -93,37 +97,39 @@ static int buf_reserve(char **buf, size_t *cap, size_t need, size_t first)
 		n *= 2;
 	p = osx__realloc(*buf, n);
 	if (!p)
-		return -ENOMEM;
+		return osx__fail_set(fail, ENOMEM, "realloc", NULL, NULL);
 	*buf = p;
 	*cap = n;
 	return 0;
 }
 
 /* Make room for len more bytes of path after the first used ones. */
-static int path_reserve(osx_walk *w, size_t used, size_t len)
+static int path_reserve(osx_walk *w, size_t used, size_t len, osx__fail *fail)
 {
-	return buf_reserve(&w->path, &w->cappath, used + len, 256);
+	return buf_reserve(&w->path, &w->cappath, used + len, 256, fail);
 }
 
 osx_walk *osx_fwalk_open(int dirfd, const char *root, const osx_walk_options *opt,
 			 osx_error *err)
 {
+	osx__fail fail = OSX__FAIL_INIT;
 	osx_walk *w;
 	size_t len;
 
 	if (!root) {
-		osx_error_set(err, EINVAL, "osx_walk_open", NULL, NULL);
+		osx__fail_set(&fail, EINVAL, "osx_walk_open", NULL, NULL);
+		osx__fail_report(&fail, err);
 		return NULL;
 	}
 	len = strlen(root);
 	w = osx__calloc(1, sizeof(*w));
-	if (w) {
-		w->cappath = len + 256;
-		w->path = osx__malloc(w->cappath);
-	}
-	if (!w || !w->path) {
+	if (!w)
+		osx__fail_set(&fail, ENOMEM, "calloc", root, NULL);
+	else if (!(w->path = osx__malloc(w->cappath = len + 256)))
+		osx__fail_set(&fail, ENOMEM, "malloc", root, NULL);
+	if (osx__failed(&fail)) {
 		free(w);
-		osx_error_set(err, ENOMEM, "malloc", root, NULL);
+		osx__fail_report(&fail, err);
 		return NULL;
 	}
 	memcpy(w->path, root, len + 1);
@@ -158,7 +164,7 @@ void osx_walk_close(osx_walk *w)
 
 void osx_walk_prune(osx_walk *w)
 {
-	if (w->ev.event != OSX_WALK_DIR)
+	if (!w || w->ev.event != OSX_WALK_DIR)
 		return;
 	if (w->pending == POST_UNENTERED)
 		w->pending = GO;
@@ -201,8 +207,10 @@ static int evict(osx_walk *w, size_t keep)
 	return -1;
 }
 
-/* openat for the walk: within the fd budget, making room on EMFILE. */
-static int walk_openat(osx_walk *w, int dirfd, const char *name, int flags, size_t keep)
+/* openat for the walk: within the fd budget, making room on EMFILE.
+ * The fd, or -1 with the failure recorded. */
+static int walk_openat(osx_walk *w, int dirfd, const char *name, int flags, size_t keep,
+		       osx__fail *fail)
 {
 	int fd;
 
@@ -213,13 +221,15 @@ static int walk_openat(osx_walk *w, int dirfd, const char *name, int flags, size
 		if ((fd != -EMFILE && fd != -ENFILE) || evict(w, keep) < 0)
 			break;
 	}
-	if (fd >= 0)
-		w->open_fds++;
+	if (fd < 0)
+		return osx__fail_set(fail, fd, "openat", NULL, NULL);
+	w->open_fds++;
 	return fd;
 }
 
-/* fd when it is the directory frames[i] was, else close it: -ESTALE. */
-static int check_id(osx_walk *w, size_t i, int fd)
+/* fd when it is the directory frames[i] was; else close it, and -1 with
+ * the failure recorded (ESTALE for another directory). */
+static int check_id(osx_walk *w, size_t i, int fd, osx__fail *fail)
 {
 	struct stat st;
 	int r;
@@ -227,18 +237,20 @@ static int check_id(osx_walk *w, size_t i, int fd)
 	if (fd < 0)
 		return fd;
 	r = osx__sys_fstat(fd, &st);
-	if (r == 0 && (st.st_dev != w->frames[i].dev || st.st_ino != w->frames[i].ino))
-		r = -ESTALE;
+	if (r < 0)
+		osx__fail_set(fail, r, "fstat", NULL, NULL);
+	else if (st.st_dev != w->frames[i].dev || st.st_ino != w->frames[i].ino)
+		r = osx__fail_set(fail, ESTALE, "openat", NULL, NULL);
 	if (r < 0) {
 		walk_close(w, fd);
-		return r;
+		return -1;
 	}
 	return fd;
 }
 
 /* Open frames[i] again by its name from its parent, and the parent from
  * its own, down from the nearest open directory (or the root's path). */
-static int reopen_down(osx_walk *w, size_t i)
+static int reopen_down(osx_walk *w, size_t i, osx__fail *fail)
 {
 	/* The root's own symlink was followed if the walk follows it. */
 	unsigned root_follow = OSX_WALK_FOLLOW | OSX_WALK_FOLLOW_ROOT;
@@ -256,9 +268,9 @@ static int reopen_down(osx_walk *w, size_t i)
 
 		w->path[f->pathlen] = '\0';
 		fd = walk_openat(w, prev, w->path + f->nameoff, follow ? 0 : O_NOFOLLOW,
-				 w->nframes - j + (j > 0));
+				 w->nframes - j + (j > 0), fail);
 		w->path[f->pathlen] = c;
-		fd = check_id(w, j, fd);
+		fd = check_id(w, j, fd, fail);
 		if (j > 0 && prev != w->frames[j - 1].fd)
 			walk_close(w, prev);
 		if (fd < 0)
@@ -277,30 +289,29 @@ static int reopen_down(osx_walk *w, size_t i)
  */
 static void reopen(osx_walk *w, size_t i)
 {
+	osx__fail fail = OSX__FAIL_INIT;
 	struct frame *f = &w->frames[i];
-	int fd = -EBADF;
+	int fd = -1;
 
 	if (w->frames[i + 1].fd >= 0)
 		fd = check_id(w, i, walk_openat(w, w->frames[i + 1].fd, "..", 0,
-						w->nframes - i));
-	if (fd < 0)
-		fd = reopen_down(w, i);
+						w->nframes - i, &fail), &fail);
+	if (fd < 0) {
+		osx__fail_clear(&fail);
+		fd = reopen_down(w, i, &fail);
+	}
 	if (fd >= 0) {
 		f->fd = fd;
 		return;
 	}
 	f->next = f->nrecs;
-	if (!f->error.code) {
-		/* Name the directory without losing the longer current path. */
-		char c = w->path[f->pathlen];
-
-		w->path[f->pathlen] = '\0';
-		osx_error_set(&f->error, -fd, "openat", w->path, NULL);
-		w->path[f->pathlen] = c;
+	if (!f->err_code) {
+		f->err_code = fail.code;
+		f->err_call = fail.call;
 	}
 }
 
-static int push_rec(struct frame *f, const struct osx__dent64 *d)
+static int push_rec(struct frame *f, const struct osx__dent64 *d, osx__fail *fail)
 {
 	size_t len = strlen(d->name);
 
@@ -309,12 +320,12 @@ static int push_rec(struct frame *f, const struct osx__dent64 *d)
 		struct rec *r = osx__realloc(f->recs, cap * sizeof(*r));
 
 		if (!r)
-			return -ENOMEM;
+			return osx__fail_set(fail, ENOMEM, "realloc", NULL, NULL);
 		f->recs = r;
 		f->caprecs = cap;
 	}
-	if (buf_reserve(&f->names, &f->capnames, f->nameslen + len + 1, 4096) < 0)
-		return -ENOMEM;
+	if (buf_reserve(&f->names, &f->capnames, f->nameslen + len + 1, 4096, fail) < 0)
+		return -1;
 	memcpy(f->names + f->nameslen, d->name, len + 1);
 	f->recs[f->nrecs++] = (struct rec){ d->ino, f->nameslen, len, d->type };
 	f->nameslen += len + 1;
@@ -330,6 +341,7 @@ static int rec_cmp(const void *a, const void *b, void *names)
 /* Read the whole directory.  A failure keeps what was read before it. */
 static void read_dir(osx_walk *w, struct frame *f)
 {
+	osx__fail fail = OSX__FAIL_INIT;
 	int r = 0;
 
 	f->nrecs = f->nameslen = f->next = 0;
@@ -337,7 +349,8 @@ static void read_dir(osx_walk *w, struct frame *f)
 	while (r == 0) {
 		ssize_t pos, n = osx__sys_getdents64(f->fd, w->buf, sizeof(w->buf));
 		if (n <= 0) {
-			r = (int)n;
+			if (n < 0)
+				r = osx__fail_set(&fail, n, "getdents64", NULL, NULL);
 			break;
 		}
 		for (pos = 0; pos < n && r == 0;) {
@@ -346,11 +359,13 @@ static void read_dir(osx_walk *w, struct frame *f)
 			pos += d->reclen;
 			if (osx__is_dot(d->name))
 				continue;
-			r = push_rec(f, d);
+			r = push_rec(f, d, &fail);
 		}
 	}
-	if (r < 0)
-		osx_error_set(&f->error, -r, r == -ENOMEM ? "malloc" : "getdents64", w->path, NULL);
+	if (r < 0) {
+		f->err_code = fail.code;
+		f->err_call = fail.call;
+	}
 	if ((w->flags & OSX_WALK_SORT) && f->nrecs > 1)
 		qsort_r(f->recs, f->nrecs, sizeof(*f->recs), rec_cmp, f->names);
 }
@@ -376,7 +391,7 @@ static struct frame *push_frame(osx_walk *w, int fd, size_t nameoff, size_t path
 	f->nameoff = nameoff;
 	f->pathlen = pathlen;
 	f->nrecs = f->next = 0;
-	f->error.code = 0;
+	f->err_code = 0;
 	return f;
 }
 
@@ -392,24 +407,36 @@ static void pop_frame(osx_walk *w)
 		reopen(w, w->nframes - 2);
 }
 
-/* The event's error: set as the last step, so the entry fields stay. */
-static int ev_error(osx_walk *w, int code, const char *call)
+/* The event's error, named by the entry's path: set as the last step,
+ * so the entry fields stay. */
+static int ev_error(osx_walk *w, osx__fail *fail)
 {
 	w->ev.event = OSX_WALK_ERROR;
 	w->ev.fd = -1;
-	osx_error_set(&w->ev.error, code, call, w->path, NULL);
+	fail->name = w->path;
+	fail->name2 = NULL;
+	osx__fail_fill(fail, &w->ev.error);
 	return 1;
 }
 
+/* ev_error() for what osx_dirent_stat() reported in the event's error. */
+static int ev_stat_error(osx_walk *w)
+{
+	osx__fail fail = OSX__FAIL_INIT;
+
+	osx__fail_set(&fail, w->ev.error.code, w->ev.error.call, NULL, NULL);
+	return ev_error(w, &fail);
+}
+
 /* True when a directory with this identity is on the current path. */
-static int is_loop(osx_walk *w, const struct stat *st)
+static int is_loop(osx_walk *w, uint64_t dev, uint64_t ino)
 {
 	size_t i;
 
 	for (i = 0; i < w->nframes; i++) {
 		struct frame *f = &w->frames[i];
 
-		if (frame_id(f) == 0 && f->dev == st->st_dev && f->ino == st->st_ino)
+		if (frame_id(f) == 0 && f->dev == dev && f->ino == ino)
 			return 1;
 	}
 	return 0;
@@ -421,28 +448,30 @@ static int is_loop(osx_walk *w, const struct stat *st)
  */
 static int enter(osx_walk *w, int link)
 {
+	osx__fail fail = OSX__FAIL_INIT;
 	osx_walk_entry *ev = &w->ev;
 	int follow = link || (w->flags & OSX_WALK_FOLLOW);
 	struct frame *f;
 	struct stat st;
+	osx_stat_result now;
 	int fd;
 
-	fd = walk_openat(w, ev->ent.dirfd, ev->ent.name, follow ? 0 : O_NOFOLLOW, 1);
+	fd = walk_openat(w, ev->ent.dirfd, ev->ent.name, follow ? 0 : O_NOFOLLOW, 1, &fail);
 	if (fd < 0) {
 		/* No longer a directory (replaced by a file or a symlink since
 		 * it was listed): deliver what is there now, not followed. */
-		if ((fd == -ENOTDIR || fd == -ELOOP) && !follow && ev->depth > 0 &&
-		    osx_dirent_stat(&ev->ent, 0, &st, NULL) == 0) {
-			ev->ent.type = (unsigned char)IFTODT(st.st_mode);
+		if ((fail.code == ENOTDIR || fail.code == ELOOP) && !follow && ev->depth > 0 &&
+		    osx_dirent_stat(&ev->ent, 0, &now, NULL) == 0) {
+			ev->ent.type = (unsigned char)IFTODT(now.mode);
 			ev->event = OSX_WALK_FILE;
 			return 1;
 		}
-		return ev_error(w, -fd, "openat");
+		return ev_error(w, &fail);
 	}
 	if (follow || (w->flags & OSX_WALK_XDEV)) {
 		int r = osx__sys_fstat(fd, &st);
 
-		if (r == 0 && (w->flags & OSX_WALK_FOLLOW) && is_loop(w, &st))
+		if (r == 0 && (w->flags & OSX_WALK_FOLLOW) && is_loop(w, st.st_dev, st.st_ino))
 			r = -ELOOP;
 		if (r == 0 && ev->depth > 0 && (w->flags & OSX_WALK_XDEV) &&
 		    st.st_dev != w->root_dev) {
@@ -453,7 +482,8 @@ static int enter(osx_walk *w, int link)
 		}
 		if (r < 0) {
 			walk_close(w, fd);
-			return ev_error(w, -r, r == -ELOOP ? "openat" : "fstat");
+			osx__fail_set(&fail, r, r == -ELOOP ? "openat" : "fstat", NULL, NULL);
+			return ev_error(w, &fail);
 		}
 		if (ev->depth == 0)
 			w->root_dev = st.st_dev;
@@ -461,7 +491,8 @@ static int enter(osx_walk *w, int link)
 	f = push_frame(w, fd, (size_t)(ev->ent.name - w->path), ev->pathlen);
 	if (!f) {
 		walk_close(w, fd);
-		return ev_error(w, ENOMEM, "malloc");
+		osx__fail_set(&fail, ENOMEM, "realloc", NULL, NULL);
+		return ev_error(w, &fail);
 	}
 	if (follow || (w->flags & OSX_WALK_XDEV)) {
 		f->dev = st.st_dev;
@@ -485,7 +516,7 @@ static int visit_root(osx_walk *w)
 {
 	osx_walk_entry *ev = &w->ev;
 	int follow = (w->flags & (OSX_WALK_FOLLOW | OSX_WALK_FOLLOW_ROOT)) != 0;
-	struct stat st;
+	osx_stat_result st;
 	int r;
 
 	w->pending = GO;
@@ -502,17 +533,17 @@ static int visit_root(osx_walk *w)
 	/* The root's type: one stat, since no listing gave a d_type. */
 	r = osx_dirent_stat(&ev->ent, 0, &st, &ev->error);
 	if (r < 0)
-		return ev_error(w, ev->error.code, "fstatat");
-	ev->ent.type = (unsigned char)IFTODT(st.st_mode);
-	ev->ent.ino = st.st_ino;
-	if (S_ISLNK(st.st_mode) && follow) {
-		if (osx_dirent_stat(&ev->ent, 1, &st, NULL) < 0 || !S_ISDIR(st.st_mode)) {
+		return ev_stat_error(w);
+	ev->ent.type = (unsigned char)IFTODT(st.mode);
+	ev->ent.ino = st.ino;
+	if (S_ISLNK(st.mode) && follow) {
+		if (osx_dirent_stat(&ev->ent, 1, &st, NULL) < 0 || !S_ISDIR(st.mode)) {
 			ev->event = OSX_WALK_FILE;
 			return 1;
 		}
 		return enter(w, 1);
 	}
-	if (!S_ISDIR(st.st_mode)) {
+	if (!S_ISDIR(st.mode)) {
 		ev->event = OSX_WALK_FILE;
 		return 1;
 	}
@@ -522,9 +553,10 @@ static int visit_root(osx_walk *w)
 /* Deliver the next entry of directory f. */
 static int visit(osx_walk *w, struct frame *f, const struct rec *rec)
 {
+	osx__fail fail = OSX__FAIL_INIT;
 	osx_walk_entry *ev = &w->ev;
 	size_t at = f->pathlen;
-	struct stat st;
+	osx_stat_result st;
 	int r;
 
 	/* No separator after a root given with a trailing '/', as find. */
@@ -536,7 +568,7 @@ static int visit(osx_walk *w, struct frame *f, const struct rec *rec)
 	ev->ent.ino = rec->ino;
 	ev->ent.type = rec->type;
 	ev->ent.dirlen_ = f->pathlen;
-	r = path_reserve(w, at, rec->len + 1);
+	r = path_reserve(w, at, rec->len + 1, &fail);
 	if (r < 0) {
 		/* The path cannot be built: name the directory and the entry. */
 		w->path[f->pathlen] = '\0';
@@ -545,7 +577,7 @@ static int visit(osx_walk *w, struct frame *f, const struct rec *rec)
 		ev->ent.name = f->names + rec->off;
 		ev->ent.namelen = rec->len;
 		ev->ent.dir_ = w->path;
-		return ev_error(w, ENOMEM, "malloc");
+		return ev_error(w, &fail);
 	}
 	w->path[f->pathlen] = '/';
 	memcpy(w->path + at, f->names + rec->off, rec->len + 1);
@@ -557,23 +589,25 @@ static int visit(osx_walk *w, struct frame *f, const struct rec *rec)
 
 	if (ev->ent.type == DT_UNKNOWN) {
 		if (osx_dirent_stat(&ev->ent, 0, &st, &ev->error) < 0)
-			return ev_error(w, ev->error.code, "fstatat");
-		ev->ent.type = (unsigned char)IFTODT(st.st_mode);
+			return ev_stat_error(w);
+		ev->ent.type = (unsigned char)IFTODT(st.mode);
 	}
 	if (ev->ent.type == DT_LNK && (w->flags & OSX_WALK_FOLLOW)) {
 		/* A dangling link (or a chain of links too long) is just a link,
 		 * as find -L and fts treat it. */
 		r = osx_dirent_stat(&ev->ent, 1, &st, &ev->error);
 		if (r < 0 && ev->error.code != ENOENT && ev->error.code != ELOOP)
-			return ev_error(w, ev->error.code, "fstatat");
+			return ev_stat_error(w);
 		ev->error.code = 0;
-		if (r < 0 || !S_ISDIR(st.st_mode)) {
+		if (r < 0 || !S_ISDIR(st.mode)) {
 			ev->event = OSX_WALK_FILE;
 			return 1;
 		}
 		/* Known now, entered or not (find -L reports it at max depth). */
-		if (is_loop(w, &st))
-			return ev_error(w, ELOOP, "openat");
+		if (is_loop(w, st.dev, st.ino)) {
+			osx__fail_set(&fail, ELOOP, "openat", NULL, NULL);
+			return ev_error(w, &fail);
+		}
 	} else if (ev->ent.type != DT_DIR) {
 		ev->event = OSX_WALK_FILE;
 		return 1;
@@ -604,14 +638,18 @@ static int emit_post(osx_walk *w, struct frame *f)
 	ev->ent.dirlen_ = w->nframes >= 2 ? w->frames[w->nframes - 2].pathlen : 0;
 	ev->ent.ino = f->d_ino;
 	ev->ent.type = DT_DIR;
-	if (f->error.code)
-		ev->error = f->error;
+	if (f->err_code)
+		osx_error_set(&ev->error, f->err_code, f->err_call, w->path, NULL);
 	w->pending = POP;
 	return 1;
 }
 
 int osx_walk_next(osx_walk *w, osx_walk_entry **out)
 {
+	if (!w || !out) {
+		errno = EINVAL;
+		return -1;
+	}
 	*out = &w->ev;
 	switch (w->pending) {
 	case ROOT:

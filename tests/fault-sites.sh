@@ -22,6 +22,7 @@ sys_getppid       getppid(2) cannot fail
 sys_getuid        getuid(2) cannot fail
 sys_clock_monotonic  CLOCK_MONOTONIC through the vDSO cannot fail
 sys_sigpending    cannot fail with a valid pointer
+sys_sigmask_restore  SIG_SETMASK with a valid set cannot fail
 sys_umask         umask(2) cannot fail: counted, never failed
 sys_exit          _exit(2) does not return
 '

@@ -37,6 +37,12 @@ const char *osx_test_path(int slot, const char *name);
  * (large transfers, deep trees, many rounds) scale themselves down. */
 int osx_test_under_valgrind(void);
 
+/* The errno the old-kernel test mode (tests/seccomp.c, `meson test
+ * --setup kernel419`...) answers for call (flag NULL) or for call with
+ * flag (EINVAL, as the kernel answers an unknown flag); 0 when it does not
+ * refuse it. */
+int osx_test_refused(const char *call, const char *flag);
+
 /* Number of open fds and a fingerprint of which (for leak checks inside a
  * test, e.g. around each run of a sweep). */
 typedef struct { unsigned long bits[1024 / (8 * sizeof(unsigned long))]; int over; } osx_fdset;

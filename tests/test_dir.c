@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "fs_cases.h"
 #include "harness.h"
 #include "shim.h"
 
@@ -36,7 +37,7 @@ static void lists_every_entry_with_type(void **state)
 	make_tree();
 	sd = osx_scandir_open(osx_test_tmpdir(), &err);
 	assert_non_null(sd);
-	stats = osx__fault_count(OSX__SYS_fstatat);
+	stats = osx__fault_count(OSX__SYS_statx);
 	while ((r = osx_scandir_next(sd, &e, &err)) == 1) {
 		n++;
 		if (!strcmp(e->name, "sub")) {
@@ -57,7 +58,7 @@ static void lists_every_entry_with_type(void **state)
 	assert_int_equal(n, 4);
 	/* tmpfs/ext4 give d_type: only the followed symlinks cost a stat,
 	 * and the second is_dir of "link" came from the cache. */
-	assert_int_equal(osx__fault_count(OSX__SYS_fstatat) - stats, 2);
+	assert_int_equal(osx__fault_count(OSX__SYS_statx) - stats, 2);
 	osx_scandir_close(sd);
 }
 
@@ -155,7 +156,7 @@ static long sweep_list(void *ctx, osx_error *err)
 {
 	osx_scandir *sd;
 	osx_dirent *e;
-	struct stat st;
+	osx_stat_result st;
 	int r;
 
 	(void)ctx;
@@ -276,6 +277,66 @@ static void fdopen_fault_sweep(void **state)
 	osx_sweep_run(&s);
 }
 
+/* DirEntry.stat() / is_dir() / is_file() / is_symlink() against CPython
+ * (tests/fs_cases.h, the "entry_" cases): errors name DirEntry.path,
+ * 'main/loop_self', not the bare entry name. */
+static void entry_errors_name_the_path(void **state)
+{
+	char cwd[4096], text[2048];
+	size_t i, n = 0;
+
+	(void)state;
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(osx_test_tmpdir()), 0);
+	assert_int_equal(mkdir("main", 0755), 0);
+	assert_int_equal(mkdir("main/d", 0755), 0);
+	close(open("main/f", O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+	assert_int_equal(symlink("d", "main/ld"), 0);
+	assert_int_equal(symlink("loop_self", "main/loop_self"), 0);
+	assert_int_equal(symlink("nowhere", "main/dangling"), 0);
+	for (i = 0; i < sizeof(fs_cases) / sizeof(fs_cases[0]); i++) {
+		const struct fs_case *c = &fs_cases[i];
+		const char *op = c->op + 6;
+		osx_scandir *sd;
+		osx_dirent *e;
+		osx_error err;
+		osx_stat_result st;
+		long long r = -2;
+
+		if (strncmp(c->op, "entry_", 6))
+			continue;
+		sd = osx_scandir_open(c->path, &err);
+		assert_non_null(sd);
+		while (osx_scandir_next(sd, &e, &err) == 1 && strcmp(e->name, c->path2))
+			;
+		assert_string_equal(e->name, c->path2);
+		if (!strcmp(op, "stat") || !strcmp(op, "lstat")) {
+			r = osx_dirent_stat(e, op[0] == 's', &st, &err);
+			if (r == 0)
+				assert_int_equal(st.mode, c->st[0]);
+		} else if (!strcmp(op, "is_dir") || !strcmp(op, "is_dir_nofollow")) {
+			r = osx_dirent_is_dir(e, op[6] == '\0', &err);
+		} else if (!strcmp(op, "is_file") || !strcmp(op, "is_file_nofollow")) {
+			r = osx_dirent_is_file(e, op[7] == '\0', &err);
+		} else {
+			r = osx_dirent_is_symlink(e, &err);
+		}
+		if (r != c->ret)
+			fail_msg("%s %s/%s: %lld, Python %lld", c->op, c->path, c->path2, r, c->ret);
+		if (r < 0) {
+			assert_int_equal(err.code, c->code);
+			osx_error_format(&err, text, sizeof(text));
+			if (strcmp(text, c->text))
+				fail_msg("%s %s/%s: \"%s\", Python \"%s\"", c->op, c->path, c->path2,
+					 text, c->text);
+		}
+		osx_scandir_close(sd);
+		n++;
+	}
+	assert_int_equal(n, 35);
+	assert_int_equal(chdir(cwd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -288,6 +349,7 @@ int main(void)
 		OSX_TEST(scandir_of_an_fd),
 		OSX_TEST(entry_paths),
 		OSX_TEST(fdopen_fault_sweep),
+		OSX_TEST(entry_errors_name_the_path),
 	};
 
 	return OSX_RUN(tests);

@@ -11,6 +11,7 @@
 
 #include "harness.h"
 #include "env_cases.h"
+#include "env_internal.h"
 
 extern char **environ;
 
@@ -387,6 +388,194 @@ static void env_null_arguments(void **state)
 	assert_int_equal(err.code, EINVAL);
 	assert_int_equal(osx_env_len(e), 0);
 	osx_env_free(e);
+}
+
+/* A NULL object: EINVAL (in err where there is one, else in errno and a
+ * neutral result), never a crash; no call reads environ for it. */
+static void env_null_handles(void **state)
+{
+	const char *name, *value;
+	osx_error err;
+	size_t pos = 0;
+	osx_env *e;
+
+	(void)state;
+	errno = 0;
+	assert_int_equal(osx_env_len(NULL), 0);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(setenv("OSXT_NULLH", "1", 1), 0);
+	errno = 0;
+	assert_null(osx_env_get(NULL, "OSXT_NULLH"));
+	assert_int_equal(errno, EINVAL);
+	assert_false(osx_env_contains(NULL, "OSXT_NULLH"));
+	unsetenv("OSXT_NULLH");
+	errno = 0;
+	assert_int_equal(osx_env_next(NULL, &pos, &name, &value), 0);
+	assert_int_equal(errno, EINVAL);
+	osx_env_clear(NULL);
+	osx_env_free(NULL);
+	assert_error(osx_env_set(NULL, "A", "1", &err), &err, EINVAL);
+	assert_error(osx_env_setn(NULL, "A", 1, "1", 1, &err), &err, EINVAL);
+	assert_error(osx_env_put(NULL, "A=1", &err), &err, EINVAL);
+	assert_error(osx_env_unset(NULL, "A", &err), &err, EINVAL);
+	assert_null(osx_env_envp(NULL, &err));
+	assert_int_equal(err.code, EINVAL);
+	assert_null(osx_env_copy(NULL, &err));
+	assert_int_equal(err.code, EINVAL);
+	e = osx_env_new(&err);
+	assert_non_null(e);
+	assert_error(osx_env_merge(NULL, e, &err), &err, EINVAL);
+	assert_error(osx_env_merge(e, NULL, &err), &err, EINVAL);
+	assert_int_equal(osx_env_next(e, NULL, &name, &value), 0);
+	osx_env_free(e);
+}
+
+/* FNV-1a as the table hashed names before it was keyed. */
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325u;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3u;
+	}
+	return h;
+}
+
+/*
+ * Names prepared to collide (the same low 12 bits of an unkeyed FNV-1a:
+ * one probe chain in a table of 4096 slots) do not collide in the keyed
+ * hash, so an insert-heavy table cannot be slowed down by chosen names.
+ */
+static void env_hash_keyed(void **state)
+{
+	enum { N = 64, MASK = 4095 };
+	static char names[N][16];
+	unsigned char seen[MASK + 1] = {0};
+	uint64_t target = fnv1a("K0") & MASK;
+	unsigned long i;
+	osx_error err;
+	osx_env *e;
+	int found = 0, distinct = 0;
+
+	(void)state;
+	for (i = 0; found < N; i++) {
+		snprintf(names[found], sizeof(names[found]), "K%lu", i);
+		if ((fnv1a(names[found]) & MASK) == target)
+			found++;
+	}
+	for (i = 0; i < N; i++) {
+		uint64_t h = osx__env_hash(names[i], strlen(names[i])) & MASK;
+
+		distinct += !seen[h];
+		seen[h] = 1;
+	}
+	/* 64 random values in 4096 slots: about 63.5 distinct on average. */
+	assert_true(distinct >= 56);
+	e = osx_env_new(&err);
+	assert_non_null(e);
+	for (i = 0; i < N; i++)
+		assert_int_equal(osx_env_set(e, names[i], names[i], &err), 0);
+	for (i = 0; i < N; i++)
+		assert_string_equal(osx_env_get(e, names[i]), names[i]);
+	osx_env_free(e);
+}
+
+/* The key of another run of this program (a fresh process: the key is made
+ * once per process), with getrandom refused there when `refuse`. */
+static uint64_t child_hash(int refuse)
+{
+	static char self[4096];
+	char *argv[] = { self, refuse ? "--env-hash-refused" : "--env-hash", NULL };
+	unsigned long long h = 0;
+	int p[2], status;
+	ssize_t n;
+	FILE *f;
+	pid_t pid;
+
+	/* The program's own path, not /proc/self/exe: under valgrind that
+	 * would be valgrind. */
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	assert_true(n > 0);
+	self[n] = '\0';
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(p[1], 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(p[1]);
+	f = fdopen(p[0], "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%llx", &h), 1);
+	fclose(f);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	return h;
+}
+
+/* What child_hash() runs: the hash of one name, after a table round trip. */
+static int env_hash_child(int refuse)
+{
+	osx_error err;
+	osx_env *e;
+
+	if (refuse)
+		osx__fault_fail(OSX__SYS_getrandom, 1, 1, ENOSYS);
+	e = osx_env_new(&err);
+	if (!e || osx_env_set(e, "PATH", "/bin", &err) < 0 ||
+	    strcmp(osx_env_get(e, "PATH"), "/bin") != 0)
+		return 1;
+	if (refuse && osx__fault_count(OSX__SYS_getrandom) != 1)
+		return 2;
+	printf("%llx\n", (unsigned long long)osx__env_hash("PATH", 4));
+	osx_env_free(e);
+	return 0;
+}
+
+/* Each process has a key of its own, also where getrandom is refused. */
+static void env_hash_per_process(void **state)
+{
+	uint64_t self = osx__env_hash("PATH", 4), a = child_hash(0), b = child_hash(1);
+
+	(void)state;
+	assert_true(self != a);
+	assert_true(self != b);
+	assert_true(a != b);
+}
+
+/*
+ * Runs of "${" without a '}': the work grows linearly with the input
+ * (CPython's test_expandvars_large, gh-136065: quadratic there once).
+ * The result is the input unchanged, as in Python.
+ */
+static void expandvars_linear(void **state)
+{
+	size_t pairs[2] = {20000, 40000}, k, i;
+	unsigned long work[2];
+	osx_error err;
+	char *in, *out;
+
+	(void)state;
+	for (k = 0; k < 2; k++) {
+		in = malloc(2 * pairs[k] + 1);
+		assert_non_null(in);
+		for (i = 0; i < pairs[k]; i++)
+			memcpy(in + 2 * i, "${", 2);
+		in[2 * pairs[k]] = '\0';
+		osx__work = 0;
+		out = osx_expandvars(in, NULL, &err);
+		work[k] = osx__work;
+		assert_non_null(out);
+		assert_string_equal(out, in);
+		free(out);
+		free(in);
+	}
+	/* Both passes (length, then copy) search each byte at most once. */
+	assert_true(work[0] <= 2 * 2 * pairs[0]);
+	assert_true(work[1] <= 2 * work[0] + 16);
 }
 
 /* Changing the object leaves environ alone, and the other way round. */
@@ -928,8 +1117,12 @@ static void expand_sweeps(void **state)
 	free(c.before);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc == 2 && strcmp(argv[1], "--env-hash") == 0)
+		return env_hash_child(0);
+	if (argc == 2 && strcmp(argv[1], "--env-hash-refused") == 0)
+		return env_hash_child(1);
 	const struct CMUnitTest tests[] = {
 		OSX_TEST(process_name_validation),
 		OSX_TEST(process_set_get_unset),
@@ -948,6 +1141,10 @@ int main(void)
 		OSX_TEST(process_no_environ),
 		OSX_TEST(env_holes),
 		OSX_TEST(env_null_arguments),
+		OSX_TEST(env_hash_keyed),
+		OSX_TEST(env_hash_per_process),
+		OSX_TEST(env_null_handles),
+		OSX_TEST(expandvars_linear),
 		OSX_TEST(obj_sweeps),
 		OSX_TEST(create_sweeps),
 		OSX_TEST(expand_sweeps),

@@ -98,7 +98,7 @@ static void read_write_family(void **state)
 	char buf[16] = {0}, a[3], b[4];
 	struct iovec out[2] = {{"abc", 3}, {"defg", 4}}, in[2] = {{a, 3}, {b, 4}};
 	osx_error err;
-	struct stat st;
+	osx_stat_result st;
 	int fd;
 
 	(void)state;
@@ -114,7 +114,7 @@ static void read_write_family(void **state)
 	assert_memory_equal(b, "defg", 4);
 	assert_int_equal(osx_read(fd, buf, sizeof(buf), &err), 0);
 	assert_int_equal(osx_fstat(fd, &st, &err), 0);
-	assert_int_equal(st.st_size, 12);
+	assert_int_equal(st.size, 12);
 	assert_int_equal(osx_ftruncate(fd, 2, &err), 0);
 	assert_int_equal(osx_fsync(fd, &err), 0);
 	assert_int_equal(osx_fdatasync(fd, &err), 0);
@@ -599,13 +599,13 @@ static void read_file_grows_its_buffer(void **state)
 	free(got);
 	close(p[0]);
 
-	/* Out of memory while growing: ENOMEM named "malloc", nothing leaks. */
+	/* Out of memory while growing: ENOMEM named "realloc", nothing leaks. */
 	osx__fault_reset();
 	osx__fault_fail(OSX__SYS_realloc, 2, 1, ENOMEM);
 	assert_null(osx_read_file(pipe_file(data, n, p), &len, &err));
 	assert_int_equal(err.code, ENOMEM);
 	assert_int_equal(errno, ENOMEM);
-	assert_string_equal(err.call, "malloc");
+	assert_string_equal(err.call, "realloc");
 	close(p[0]);
 	free(data);
 }
@@ -902,7 +902,7 @@ static long run_thin_calls(void *arg, osx_error *err)
 	struct ctx *c = arg;
 	char buf[8] = "abcdefgh";
 	struct iovec iov = {buf, 4};
-	struct stat st;
+	osx_stat_result st;
 	int fd, d = -1;
 	long r;
 

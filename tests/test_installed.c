@@ -4,7 +4,8 @@
  * kernel entries in src/shim.h, with their own EINTR loop.  A signal
  * handler installed without SA_RESTART interrupts a blocked call, and the
  * call must go on and transfer the data; positioned transfers must use
- * their offsets; failures must reach the error struct.
+ * their offsets; failures must reach the error struct; an interruption
+ * check (osx/interrupt.h) that says stop ends the call with EINTR.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -85,6 +86,32 @@ static void read_retries_eintr(void **state)
 	stop_signals();
 	assert_int_equal(c, 'x');
 	assert_true(signals >= ACT_ON);
+}
+
+static int after_first_signal(void *arg)
+{
+	(void)arg;
+	return signals >= 1;
+}
+
+/* With an interruption check that says stop, the inline loop ends the
+ * read with EINTR at the first signal instead of retrying it (the
+ * handler's byte comes only with the third). */
+static void read_ends_when_the_check_says(void **state)
+{
+	static const osx_interrupt check = { after_first_signal, NULL };
+	osx_error err;
+	char c = 0;
+
+	(void)state;
+	osx_interrupt_set(&check);
+	start_signals(0);
+	assert_int_equal(osx_read(pipe_fds[0], &c, 1, &err), -1);
+	assert_int_equal(errno, EINTR);
+	assert_int_equal(err.code, EINTR);
+	assert_true(signals < ACT_ON);
+	stop_signals();
+	osx_interrupt_set(NULL);
 }
 
 static void readv_retries_eintr(void **state)
@@ -188,15 +215,30 @@ static void failures_reach_the_error(void **state)
 	close(p[1]);
 }
 
+/* The library's version is the headers' (the build checks the headers
+ * against meson.build's), and OSX_CHECK_VERSION orders releases. */
+static void version_matches(void **state)
+{
+	(void)state;
+	assert_string_equal(osx_version(), OSX_VERSION_STRING);
+	assert_true(OSX_CHECK_VERSION(OSX_VERSION_MAJOR, OSX_VERSION_MINOR, OSX_VERSION_PATCH));
+	assert_true(OSX_CHECK_VERSION(0, 1, 99));
+	assert_false(OSX_CHECK_VERSION(OSX_VERSION_MAJOR, OSX_VERSION_MINOR, OSX_VERSION_PATCH + 1));
+	assert_false(OSX_CHECK_VERSION(OSX_VERSION_MAJOR, OSX_VERSION_MINOR + 1, 0));
+	assert_false(OSX_CHECK_VERSION(OSX_VERSION_MAJOR + 1, 0, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(read_retries_eintr),
+		cmocka_unit_test(read_ends_when_the_check_says),
 		cmocka_unit_test(readv_retries_eintr),
 		cmocka_unit_test(write_retries_eintr),
 		cmocka_unit_test(writev_retries_eintr),
 		cmocka_unit_test(positioned_transfers),
 		cmocka_unit_test(failures_reach_the_error),
+		cmocka_unit_test(version_matches),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

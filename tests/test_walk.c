@@ -194,7 +194,7 @@ static void entry_fields(void **state)
 	osx_walk_entry *e;
 	osx_error err;
 	osx_walk *w;
-	struct stat st;
+	osx_stat_result st;
 	int n = 0;
 
 	(void)state;
@@ -219,15 +219,15 @@ static void entry_fields(void **state)
 		assert_int_equal(e->depth, depth);
 		/* ent.dirfd is the parent: a stat through it is the entry's. */
 		assert_int_equal(osx_dirent_stat(&e->ent, 0, &st, &err), 0);
-		assert_int_equal(IFTODT(st.st_mode), e->ent.type);
+		assert_int_equal(IFTODT(st.mode), e->ent.type);
 		if (e->depth)
-			assert_int_equal(st.st_ino, e->ent.ino);
+			assert_int_equal(st.ino, e->ent.ino);
 		if (e->event == OSX_WALK_DIR || e->event == OSX_WALK_DIR_POST) {
 			struct stat self;
 
 			assert_true(e->fd >= 0);
 			assert_int_equal(fstat(e->fd, &self), 0);
-			assert_int_equal(self.st_ino, st.st_ino);
+			assert_int_equal(self.st_ino, st.ino);
 		} else {
 			assert_int_equal(e->event, OSX_WALK_FILE);
 			assert_int_equal(e->fd, -1);
@@ -257,7 +257,7 @@ static void syscalls_per_directory(void **state)
 	open0 = osx__fault_count(OSX__SYS_openat);
 	dents0 = osx__fault_count(OSX__SYS_getdents64);
 	close0 = osx__fault_count(OSX__SYS_close);
-	stat0 = osx__fault_count(OSX__SYS_fstatat);
+	stat0 = osx__fault_count(OSX__SYS_statx);
 	fstat0 = osx__fault_count(OSX__SYS_fstat);
 	w = osx_walk_open(tpath("r"), NULL, NULL);
 	assert_non_null(w);
@@ -267,7 +267,7 @@ static void syscalls_per_directory(void **state)
 	assert_int_equal(osx__fault_count(OSX__SYS_openat) - open0, ndirs + 1);
 	assert_int_equal(osx__fault_count(OSX__SYS_getdents64) - dents0, 2 * (ndirs + 1));
 	assert_int_equal(osx__fault_count(OSX__SYS_close) - close0, ndirs + 1);
-	assert_int_equal(osx__fault_count(OSX__SYS_fstatat) - stat0, 1);
+	assert_int_equal(osx__fault_count(OSX__SYS_statx) - stat0, 1);
 	assert_int_equal(osx__fault_count(OSX__SYS_fstat) - fstat0, 0);
 }
 
@@ -599,7 +599,7 @@ static void eviction_faults(void **state)
 	assert_int_equal(dirs, 101);
 	assert_true(lg.errors > 0);
 	assert_int_equal(lg.first.code, EIO);
-	assert_string_equal(lg.first.call, "openat");
+	assert_string_equal(lg.first.call, "fstat");
 	assert_int_equal(osx_rmtree(tpath("r"), NULL, NULL, NULL), 0);
 }
 
@@ -927,6 +927,158 @@ static void rmtree_reports_each_error(void **state)
 	assert_int_equal(osx_rmtree(tpath("r"), NULL, NULL, &err), 0);
 }
 
+/* A deep chain r/s/s/.../bottom: more levels than the walk keeps open. */
+static void deep_chain(int levels)
+{
+	int dfd, fd;
+
+	mkd("r");
+	dfd = make_chain(open(tpath("r"), O_RDONLY | O_DIRECTORY | O_CLOEXEC), "s", levels);
+	fd = openat(dfd, "bottom", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+	close(dfd);
+}
+
+/* How many fstat calls a walk of r makes before it reaches its file. */
+static unsigned long fstats_to_bottom(void)
+{
+	unsigned long n = 0, fstat0 = osx__fault_count(OSX__SYS_fstat);
+	osx_walk_entry *e;
+	osx_walk *w = osx_walk_open(tpath("r"), NULL, NULL);
+
+	assert_non_null(w);
+	while (osx_walk_next(w, &e) == 1)
+		if (e->event == OSX_WALK_FILE)
+			n = osx__fault_count(OSX__SYS_fstat) - fstat0;
+	osx_walk_close(w);
+	return n;
+}
+
+/* The evicted directories cannot be checked once reopened: rmtree says
+ * why (the fstat that failed), never EBADF from an unlinkat on the -1 of
+ * a directory it could not reopen. */
+static void rmtree_reopen_fails(void **state)
+{
+	struct errors es = { 0 };
+	unsigned long n;
+	osx_error err;
+	int i;
+
+	(void)state;
+	deep_chain(100);
+	n = fstats_to_bottom();
+	osx__fault_fail(OSX__SYS_fstat, n + 1, OSX__FAULT_ALWAYS, EIO);
+	assert_int_equal(osx_rmtree(tpath("r"), collect, &es, &err), -1);
+	osx__fault_reset();
+	assert_true(es.n > 0);
+	assert_int_equal(err.code, EIO);
+	assert_string_equal(err.call, "fstat");
+	for (i = 0; i < es.n && i < 8; i++)
+		assert_int_not_equal(es.codes[i], EBADF);
+	assert_int_equal(osx_rmtree(tpath("r"), NULL, NULL, &err), 0);
+}
+
+/* A root that cannot be removed at all is reported once: returned, not
+ * also passed to onerror. */
+static void rmtree_root_error_once(void **state)
+{
+	struct errors es = { 0 };
+	osx_error err;
+
+	(void)state;
+	mkf("file");
+	assert_int_equal(osx_rmtree(tpath("missing"), collect, &es, &err), -1);
+	assert_int_equal(err.code, ENOENT);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(es.n, 0);
+	assert_int_equal(osx_rmtree(tpath("file"), collect, &es, &err), -1);
+	assert_int_equal(err.code, ENOTDIR);
+	assert_int_equal(es.n, 0);
+	assert_int_equal(access(tpath("file"), F_OK), 0);
+}
+
+/* rm's refusal: ".", ".." and "/" (and any path ending in /. or /..)
+ * fail with EINVAL before anything is removed. */
+static void rmtree_refuses_dot_dotdot_root(void **state)
+{
+	static const char *const refused[] = { ".", "..", "./", "..//", "d/.", "d/..", "e/..",
+					       "d/./", "/", "//", "/." };
+	unsigned long calls;
+	osx_error err;
+	size_t i;
+	int cwd, dfd;
+
+	(void)state;
+	mkd("top");
+	mkd("top/d");
+	mkd("top/d/e");
+	mkf("top/d/e/keep");
+	mkf("top/d/keep");
+	mkf("top/keep");
+	cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(cwd >= 0);
+	assert_int_equal(chdir(tpath("top/d")), 0);
+	/* Nothing may be removed whatever the code does: "/" too. */
+	osx__fault_fail(OSX__SYS_unlinkat, 1, OSX__FAULT_ALWAYS, EPERM);
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		calls = osx__fault_total();
+		assert_int_equal(osx_rmtree(refused[i], NULL, NULL, &err), -1);
+		assert_int_equal(err.code, EINVAL);
+		assert_int_equal(errno, EINVAL);
+		assert_int_equal(osx__fault_total(), calls);
+	}
+	osx__fault_reset();
+	/* Without the safety net, relative to a directory fd as well. */
+	dfd = open(tpath("top"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_int_equal(osx_rmtree(".", NULL, NULL, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+	assert_int_equal(osx_rmtree_at(dfd, "d/..", NULL, NULL, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+	assert_int_equal(osx_rmtree_at(dfd, ".", NULL, NULL, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+	assert_int_equal(fchdir(cwd), 0);
+	close(cwd);
+	close(dfd);
+	assert_int_equal(access(tpath("top/d/e/keep"), F_OK), 0);
+	assert_int_equal(access(tpath("top/d/keep"), F_OK), 0);
+	assert_int_equal(access(tpath("top/keep"), F_OK), 0);
+	/* A name that merely starts with dots is an ordinary one. */
+	mkd("top/..x");
+	mkd("top/.x.");
+	assert_int_equal(osx_rmtree(tpath("top/..x"), NULL, NULL, &err), 0);
+	assert_int_equal(osx_rmtree(tpath("top/.x."), NULL, NULL, &err), 0);
+}
+
+/* NULL handles and pointers: EINVAL, never a crash. */
+static void null_arguments(void **state)
+{
+	osx_walk_entry *e = NULL;
+	osx_error err;
+	osx_walk *w;
+
+	(void)state;
+	errno = 0;
+	assert_int_equal(osx_walk_next(NULL, &e), -1);
+	assert_int_equal(errno, EINVAL);
+	w = osx_walk_open(osx_test_tmpdir(), NULL, &err);
+	assert_non_null(w);
+	errno = 0;
+	assert_int_equal(osx_walk_next(w, NULL), -1);
+	assert_int_equal(errno, EINVAL);
+	/* The walk is intact after a bad call. */
+	assert_int_equal(osx_walk_next(w, &e), 1);
+	assert_int_equal(e->event, OSX_WALK_DIR);
+	osx_walk_prune(NULL);
+	osx_walk_close(w);
+	osx_walk_close(NULL);
+	assert_null(osx_fwalk_open(AT_FDCWD, NULL, NULL, &err));
+	assert_int_equal(err.code, EINVAL);
+	assert_int_equal(osx_rmtree_at(AT_FDCWD, NULL, NULL, NULL, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+	assert_int_equal(errno, EINVAL);
+}
+
 /* ---- fault sweeps ---- */
 
 /* A whole walk: -1 with the first error event's error. */
@@ -1030,6 +1182,10 @@ int main(void)
 		OSX_TEST(rmtree_everything),
 		OSX_TEST(rmtree_bad_roots),
 		OSX_TEST(rmtree_reports_each_error),
+		OSX_TEST(rmtree_reopen_fails),
+		OSX_TEST(rmtree_root_error_once),
+		OSX_TEST(rmtree_refuses_dot_dotdot_root),
+		OSX_TEST(null_arguments),
 		OSX_TEST(walk_fault_sweep),
 		OSX_TEST(rmtree_fault_sweep),
 	};

@@ -8,6 +8,7 @@
 
 #include <osx/common.h>
 #include <osx/error.h>
+#include <osx/fs.h>
 
 OSX_BEGIN_DECLS
 
@@ -25,34 +26,69 @@ typedef struct osx_dirent {
 	const char *dir_;
 	size_t dirlen_;
 	unsigned char have_lstat_, have_stat_;
-	struct stat lstat_, stat_;
+	osx_stat_result lstat_, stat_;
 } osx_dirent;
 
-/* Open a directory for listing.  path NULL means ".". */
+/* Open a directory for listing, os.scandir(path).  path NULL means ".".
+ * Returns the listing (osx_scandir_close() it) or NULL.
+ * Safety: MT-Safe, AS-Unsafe, blocks (on filesystem I/O).
+ */
 OSX_API osx_scandir *osx_scandir_open(const char *path, osx_error *err);
-/* List the directory open as fd (Python's os.scandir(fd)): the caller's fd
+/* List the directory open as fd, Python's os.scandir(fd).  The caller's fd
  * stays open and its own; the listing starts from the beginning (the two
- * share the file offset).  Entry paths are the bare names. */
+ * share the file offset).  Entry paths are the bare names.  Returns the
+ * listing or NULL.
+ * Safety: MT-Safe, AS-Unsafe, blocks (on filesystem I/O).
+ */
 OSX_API osx_scandir *osx_scandir_fdopen(int fd, osx_error *err);
-/* 1: *out is the next entry ("." and ".." skipped); 0: end; -1: error. */
-OSX_API int osx_scandir_next(osx_scandir *sd, osx_dirent **out, osx_error *err);
+/* The next entry of the listing.  Returns 1 with *out the entry ("." and
+ * ".." skipped), 0 at the end, -1 on error.
+ * Safety: MT-Unsafe (race:sd), AS-Safe, blocks (on filesystem I/O).
+ */
+OSX_API int osx_scandir_next(osx_scandir *sd, osx_dirent **out, osx_error *err) OSX_NONNULL(1, 2);
+/* Close the listing and free it; its entries become invalid.  NULL is
+ * allowed.
+ * Safety: MT-Unsafe (race:sd), AS-Unsafe, non-blocking.
+ */
 OSX_API void osx_scandir_close(osx_scandir *sd);
-/* The stat of the entry (fstatat relative to the directory fd), fetched
- * once and cached; follow chooses stat or lstat semantics. */
-/* The entry's path (DirEntry.path): the directory as given, "/", the
+/* The entry's path, DirEntry.path.  The directory as given, "/", the
  * name.  Written to buf as snprintf does (NUL-terminated when size > 0);
- * returns the full length, so a result >= size means buf was too small. */
-OSX_API size_t osx_dirent_path(const osx_dirent *e, char *buf, size_t size);
-OSX_API int osx_dirent_stat(osx_dirent *e, int follow, struct stat *st, osx_error *err);
-/* 1 or 0, no syscall when d_type is known (and not a followed symlink);
- * 0 when the entry vanished; -1 on another error. */
-OSX_API int osx_dirent_is_dir(osx_dirent *e, int follow, osx_error *err);
-OSX_API int osx_dirent_is_file(osx_dirent *e, int follow, osx_error *err);
-OSX_API int osx_dirent_is_symlink(osx_dirent *e, osx_error *err);
+ * returns the full length, so a result >= size means buf was too small.
+ * Safety: MT-Safe, AS-Safe, non-blocking.
+ */
+OSX_API size_t osx_dirent_path(const osx_dirent *e, char *buf, size_t size) OSX_NONNULL(1);
+/* The stat of the entry, DirEntry.stat().  fstatat relative to the
+ * directory fd, fetched once and cached; follow chooses stat or lstat
+ * semantics.  Errors name the entry's path (DirEntry.path), as Python
+ * does.  Returns 0 or -1.
+ * Safety: MT-Unsafe (race:e), AS-Safe, blocks (on filesystem I/O).
+ */
+OSX_API int osx_dirent_stat(osx_dirent *e, int follow, osx_stat_result *st, osx_error *err) OSX_NONNULL(1, 3);
+/* Whether the entry is a directory, DirEntry.is_dir().  With follow a
+ * symlink to one counts.  1 or 0, no syscall when d_type is known (and not a
+ * followed symlink); 0 when the entry vanished; -1 on another error.
+ * Safety: MT-Unsafe (race:e), AS-Safe, blocks (on filesystem I/O).
+ */
+OSX_API int osx_dirent_is_dir(osx_dirent *e, int follow, osx_error *err) OSX_NONNULL(1);
+/* Whether the entry is a regular file, DirEntry.is_file().  With follow
+ * a symlink to one counts.  1 or 0, no syscall when d_type is known (and not a
+ * followed symlink); 0 when the entry vanished; -1 on another error.
+ * Safety: MT-Unsafe (race:e), AS-Safe, blocks (on filesystem I/O).
+ */
+OSX_API int osx_dirent_is_file(osx_dirent *e, int follow, osx_error *err) OSX_NONNULL(1);
+/* Whether the entry is a symbolic link, DirEntry.is_symlink().  1 or 0,
+ * no syscall when d_type is known; 0 when the entry vanished; -1 on
+ * another error.
+ * Safety: MT-Unsafe (race:e), AS-Safe, blocks (on filesystem I/O).
+ */
+OSX_API int osx_dirent_is_symlink(osx_dirent *e, osx_error *err) OSX_NONNULL(1);
 
-/* The names in path (NULL: "."), "." and ".." left out, in directory
- * order, as a NULL-terminated array in ONE allocation: free(names) frees
- * all.  *count (may be NULL) gets the number of names. */
+/* The names in path, os.listdir (path NULL: ".").  "." and ".." are left
+ * out, the rest is in directory order, as a NULL-terminated array in ONE
+ * allocation: free(names) frees all.  *count (may be NULL) gets the number
+ * of names.  Returns NULL on failure.
+ * Safety: MT-Safe, AS-Unsafe, blocks (on filesystem I/O).
+ */
 OSX_API char **osx_listdir(const char *path, size_t *count, osx_error *err);
 
 /* ---- Walking a tree: fts, Python's os.walk and os.fwalk ---- */
@@ -94,25 +130,41 @@ typedef struct osx_walk_entry {
 	/* The entry itself: name, d_type (never followed), ino, and dirfd, the
 	 * parent directory's fd, so osx_dirent_stat() and friends work on it
 	 * (and reuse any stat the walk made).  For the root, name is the path
-	 * as given and dirfd the walk's starting directory. */
+	 * as given and dirfd the walk's starting directory.  In a DIR_POST,
+	 * dirfd is -1 when the parent, closed for the fd budget, could not be
+	 * reopened: the parent's own DIR_POST, later, carries why. */
 	osx_dirent ent;
 	/* OSX_WALK_ERROR: why the entry could not be visited.  DIR_POST:
 	 * error.code != 0 when reading the directory failed part-way. */
 	osx_error error;
 } osx_walk_entry;
 
-/* Start a walk of root (relative to dirfd for osx_fwalk_open; AT_FDCWD
- * for osx_walk_open).  opt may be NULL.  Fails only on bad arguments or
- * ENOMEM: a root that cannot be opened is the first event (an error). */
+/* Start a walk of root, relative to the current directory (os.walk,
+ * fts_open).  opt may be NULL (no flags, no depth limit).  Fails only on
+ * bad arguments (root NULL: EINVAL) or ENOMEM: a root that cannot be
+ * opened is the first event, an OSX_WALK_ERROR.  Close with
+ * osx_walk_close().
+ * Safety: MT-Safe, AS-Unsafe, non-blocking. */
 OSX_API osx_walk *osx_walk_open(const char *root, const osx_walk_options *opt,
-				osx_error *err);
+				osx_error *err) OSX_NONNULL(1);
+/* osx_walk_open() with root relative to the directory fd dirfd (os.fwalk
+ * with dir_fd; AT_FDCWD is osx_walk_open).  The walk uses dirfd, never
+ * closes it: keep it open until osx_walk_close().
+ * Safety: MT-Safe, AS-Unsafe, non-blocking. */
 OSX_API osx_walk *osx_fwalk_open(int dirfd, const char *root,
-				 const osx_walk_options *opt, osx_error *err);
-/* 1: *out is the next event; 0: the walk is over.  Errors are events. */
-OSX_API int osx_walk_next(osx_walk *w, osx_walk_entry **out);
+				 const osx_walk_options *opt, osx_error *err) OSX_NONNULL(2);
+/* The next event: 1 and *out points to it (valid until the next call or
+ * the close); 0: the walk is over.  Errors are events (OSX_WALK_ERROR, or
+ * a DIR_POST with error.code set), never a return value; -1 (errno
+ * EINVAL) only for a NULL w or out.
+ * Safety: MT-Unsafe (race:w), AS-Unsafe, blocks (on filesystem I/O). */
+OSX_API int osx_walk_next(osx_walk *w, osx_walk_entry **out) OSX_NONNULL(1, 2);
 /* Right after an OSX_WALK_DIR event: skip that directory's entries and
- * its DIR_POST.  Ignored at any other time. */
-OSX_API void osx_walk_prune(osx_walk *w);
+ * its DIR_POST.  Ignored at any other time (and for a NULL w).
+ * Safety: MT-Unsafe (race:w), AS-Safe, non-blocking. */
+OSX_API void osx_walk_prune(osx_walk *w) OSX_NONNULL(1);
+/* End the walk, closing its fds and freeing it; NULL is a no-op.
+ * Safety: MT-Unsafe (race:w), AS-Unsafe, non-blocking. */
 OSX_API void osx_walk_close(osx_walk *w);
 
 /* ---- Removing a tree: shutil.rmtree ---- */
@@ -122,14 +174,22 @@ typedef void osx_rmtree_onerror(const osx_error *e, void *arg);
 
 /* Remove path and everything below it without following any symlink
  * (a symlink is removed, never entered; a root that is not a directory,
- * symlink included, fails with ENOTDIR).  Entries that vanish meanwhile
- * are not errors.  onerror NULL: stop at the first error.  Otherwise
- * report each failure and go on.  0 when everything is gone; else -1
- * and err holds the first failure. */
+ * symlink included, fails with ENOTDIR).  A path that is ".", ".." or
+ * ends in "/." or "/..", or that is "/", is refused with EINVAL before
+ * anything is touched (rm's rule and --preserve-root).  Entries that
+ * vanish meanwhile are not errors.  onerror NULL: stop at the first
+ * error.  Otherwise report each failure below the root and go on; a root
+ * that cannot be removed at all (missing, not a directory, unreadable) is
+ * only returned, not passed to onerror.  0 when everything is gone; else
+ * -1 and err holds the first failure.
+ * Safety: MT-Safe, AS-Unsafe, blocks (on filesystem I/O). */
 OSX_API int osx_rmtree(const char *path, osx_rmtree_onerror *onerror, void *arg,
-		       osx_error *err);
+		       osx_error *err) OSX_NONNULL(1);
+/* osx_rmtree() with path relative to the directory fd dirfd (AT_FDCWD:
+ * the current directory); dirfd itself is never removed or closed.
+ * Safety: MT-Safe, AS-Unsafe, blocks (on filesystem I/O). */
 OSX_API int osx_rmtree_at(int dirfd, const char *path, osx_rmtree_onerror *onerror,
-			  void *arg, osx_error *err);
+			  void *arg, osx_error *err) OSX_NONNULL(2);
 
 OSX_END_DECLS
 

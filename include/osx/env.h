@@ -20,15 +20,25 @@ OSX_BEGIN_DECLS
  * (see docs/env.md).
  */
 
-/* Copy the value of name into buf (NUL-terminated when size > 0) and
- * return its full length, as snprintf does: a result >= size means buf was
- * too small.  Not set: -1 with ENOENT (Python's KeyError).  No pointer into
- * environ is ever returned. */
-OSX_API ssize_t osx_getenv(const char *name, char *buf, size_t size, osx_error *err);
-/* Set (always overwriting) or remove a variable.  Removing one that is not
- * set succeeds. */
-OSX_API int osx_setenv(const char *name, const char *value, osx_error *err);
-OSX_API int osx_unsetenv(const char *name, osx_error *err);
+/* Copy the value of the process environment's variable name into buf.
+ * The copy is NUL-terminated when size > 0; the return value is the full
+ * length, as snprintf does: a result >= size means buf was too small.  Not
+ * set: -1 with ENOENT (Python's KeyError).  No pointer into environ is ever
+ * returned.
+ * Safety: MT-Safe, AS-Unsafe, non-blocking.
+ */
+OSX_API ssize_t osx_getenv(const char *name, char *buf, size_t size, osx_error *err) OSX_NONNULL(1);
+/* Set a variable of the process environment, always overwriting.  This
+ * is setenv(3) under the library lock.  Returns 0 or -1.
+ * Safety: MT-Unsafe (const:env: races with getenv(3) in other threads), AS-Unsafe, non-blocking.
+ */
+OSX_API int osx_setenv(const char *name, const char *value, osx_error *err) OSX_NONNULL(1, 2);
+/* Remove a variable from the process environment.  This is unsetenv(3)
+ * under the library lock.  Removing one that is not set succeeds.  Returns
+ * 0 or -1.
+ * Safety: MT-Unsafe (const:env: races with getenv(3) in other threads), AS-Unsafe, non-blocking.
+ */
+OSX_API int osx_unsetenv(const char *name, osx_error *err) OSX_NONNULL(1);
 
 /*
  * An environment object: a hash table of NAME=VALUE entries, iterated in
@@ -38,66 +48,112 @@ OSX_API int osx_unsetenv(const char *name, osx_error *err);
  */
 typedef struct osx_env osx_env;
 
-/* An empty environment. */
+/* A new, empty environment object.  Returns NULL with ENOMEM on failure.
+ * Safety: MT-Safe, AS-Unsafe, non-blocking.
+ */
 OSX_API osx_env *osx_env_new(osx_error *err);
 /* A copy of the process environment taken now (os.environ).  Entries of
  * environ without '=' or with an empty name are skipped; when a name occurs
- * twice the first one wins, as with getenv() and CPython's os.environ. */
+ * twice the first one wins, as with getenv() and CPython's os.environ.
+ * Taken under the library lock, so it is consistent against osx_setenv.
+ * Safety: MT-Safe, AS-Unsafe, non-blocking.
+ */
 OSX_API osx_env *osx_env_snapshot(osx_error *err);
-/* An independent copy of e. */
-OSX_API osx_env *osx_env_copy(const osx_env *e, osx_error *err);
+/* An independent copy of e, in the same order.  NULL with ENOMEM on
+ * failure.
+ * Safety: MT-Safe, AS-Unsafe, non-blocking.
+ */
+OSX_API osx_env *osx_env_copy(const osx_env *e, osx_error *err) OSX_NONNULL(1);
+/* Free e and everything it owns (its entries and envp).  NULL is allowed.
+ * Safety: MT-Unsafe (race:e), AS-Unsafe, non-blocking.
+ */
 OSX_API void osx_env_free(osx_env *e);
 
-/* Number of variables. */
-OSX_API size_t osx_env_len(const osx_env *e);
-/* The value (valid until the next change of e), or NULL when not set. */
-OSX_API const char *osx_env_get(const osx_env *e, const char *name);
-OSX_API int osx_env_contains(const osx_env *e, const char *name);
-
-OSX_API int osx_env_set(osx_env *e, const char *name, const char *value, osx_error *err);
-/* The same with explicit lengths: a NUL byte in the name or the value is
- * EINVAL (nothing could carry it to a child). */
-OSX_API int osx_env_setn(osx_env *e, const char *name, size_t name_len,
-			 const char *value, size_t value_len, osx_error *err);
-/* "NAME=VALUE", split at the first '=' (EINVAL without one or with an
- * empty name). */
-OSX_API int osx_env_put(osx_env *e, const char *assignment, osx_error *err);
-/* Returns 1 when name was set, 0 when it was not; -1 (EINVAL) for an
- * invalid name.  Never allocates, never fails otherwise. */
-OSX_API int osx_env_unset(osx_env *e, const char *name, osx_error *err);
-OSX_API void osx_env_clear(osx_env *e);
-/* Set every variable of src in dst (src wins); all or nothing. */
-OSX_API int osx_env_merge(osx_env *dst, const osx_env *src, osx_error *err);
-
-/* Iterate: start with *pos = 0; returns 1 and the next entry while there
- * is one, then 0.  The pointers are valid until the next change of e. */
-OSX_API int osx_env_next(const osx_env *e, size_t *pos, const char **name,
-			 const char **value);
-
-/* A NULL-terminated "NAME=VALUE" array for execve/spawn, in iteration
- * order, owned by e and valid until the next change of e.  Cached: calling
- * it again without a change costs nothing. */
-OSX_API char **osx_env_envp(osx_env *e, osx_error *err);
-
-/*
- * os.path.expandvars: $NAME and ${NAME} (NAME of ASCII letters, digits and
- * '_'; inside braces anything up to '}') are replaced by their value in env
- * (the process environment when env is NULL); unknown variables and a
- * lone or unterminated '$' are left as they are; values are not expanded
- * again.  Returns a malloc'd string for free(), or NULL with ENOMEM.
+/* The number of variables in e.
+ * Safety: MT-Safe, AS-Safe, non-blocking.
  */
-OSX_API char *osx_expandvars(const char *path, const osx_env *env, osx_error *err);
+OSX_API size_t osx_env_len(const osx_env *e) OSX_NONNULL(1);
+/* The value of name in e, or NULL when it is not set.  The pointer is
+ * valid until the next change of e.
+ * Safety: MT-Safe, AS-Safe, non-blocking.
+ */
+OSX_API const char *osx_env_get(const osx_env *e, const char *name) OSX_NONNULL(1, 2);
+/* Whether name is set in e: 1 or 0.
+ * Safety: MT-Safe, AS-Safe, non-blocking.
+ */
+OSX_API int osx_env_contains(const osx_env *e, const char *name) OSX_NONNULL(1, 2);
+/* Set name to value in e, overwriting (a name set again keeps its place).
+ * A name that is empty or has '=' is EINVAL.  Returns 0 or -1; on failure
+ * e is unchanged.
+ * Safety: MT-Unsafe (race:e), AS-Unsafe, non-blocking.
+ */
+OSX_API int osx_env_set(osx_env *e, const char *name, const char *value, osx_error *err) OSX_NONNULL(1, 2, 3);
+/* Set a name and value given with explicit lengths in e, as osx_env_set.
+ * A NUL byte in the name or the value is EINVAL (nothing could carry it to
+ * a child).  Returns 0 or -1; on failure e is unchanged.
+ * Safety: MT-Unsafe (race:e), AS-Unsafe, non-blocking.
+ */
+OSX_API int osx_env_setn(osx_env *e, const char *name, size_t name_len,
+			 const char *value, size_t value_len, osx_error *err) OSX_NONNULL(1, 2, 4);
+/* Set "NAME=VALUE" in e, split at the first '='.  EINVAL without one or
+ * with an empty name.  Returns 0 or -1; on failure e is unchanged.
+ * Safety: MT-Unsafe (race:e), AS-Unsafe, non-blocking.
+ */
+OSX_API int osx_env_put(osx_env *e, const char *assignment, osx_error *err) OSX_NONNULL(1, 2);
+/* Remove name from e.  Returns 1 when name was set, 0 when it was not; -1
+ * (EINVAL) for an invalid name.  Never allocates, never fails otherwise.
+ * Safety: MT-Unsafe (race:e), AS-Unsafe, non-blocking.
+ */
+OSX_API int osx_env_unset(osx_env *e, const char *name, osx_error *err) OSX_NONNULL(1, 2);
+/* Remove every variable from e (the object stays usable).
+ * Safety: MT-Unsafe (race:e), AS-Unsafe, non-blocking.
+ */
+OSX_API void osx_env_clear(osx_env *e);
+/* Set every variable of src in dst (src wins); all or nothing.  Returns 0
+ * or -1; on failure dst is unchanged.
+ * Safety: MT-Unsafe (race:dst), AS-Unsafe, non-blocking.
+ */
+OSX_API int osx_env_merge(osx_env *dst, const osx_env *src, osx_error *err) OSX_NONNULL(1, 2);
+
+/* Iterate over e in insertion order.  Start with *pos = 0; returns 1 and
+ * the next entry while there is one, then 0.  The pointers are valid until
+ * the next change of e.
+ * Safety: MT-Safe, AS-Safe, non-blocking.
+ */
+OSX_API int osx_env_next(const osx_env *e, size_t *pos, const char **name,
+			 const char **value) OSX_NONNULL(1, 2, 3, 4);
+
+/* The environment e as an envp array for execve/spawn.  NULL-terminated
+ * "NAME=VALUE" strings in iteration order, owned by e and valid until the
+ * next change of e.  Cached: calling it again without a change costs
+ * nothing.  NULL with ENOMEM on failure.
+ * Safety: MT-Unsafe (race:e), AS-Unsafe, non-blocking.
+ */
+OSX_API char **osx_env_envp(osx_env *e, osx_error *err) OSX_NONNULL(1);
 
 /*
- * os.path.expanduser: "~" and "~/..." use HOME from env (the process
- * environment when env is NULL) or, when HOME is not set, the home of the
- * passwd entry of getuid(); "~user..." the home of user's passwd entry.
+ * Expand shell variables in path, os.path.expandvars.  $NAME and ${NAME}
+ * (NAME of ASCII letters, digits and '_'; inside braces anything up to
+ * '}') are replaced by their value in env (the process environment when
+ * env is NULL); unknown variables and a lone or unterminated '$' are left
+ * as they are; values are not expanded again.  Returns a malloc'd string
+ * for free(), or NULL with ENOMEM.
+ * Safety: MT-Safe, AS-Unsafe, non-blocking.
+ */
+OSX_API char *osx_expandvars(const char *path, const osx_env *env, osx_error *err) OSX_NONNULL(1);
+
+/*
+ * Expand a leading ~ or ~user in path, os.path.expanduser.  "~" and
+ * "~/..." use HOME from env (the process environment when env is NULL) or,
+ * when HOME is not set, the home of the passwd entry of getuid();
+ * "~user..." the home of user's passwd entry.
  * Trailing '/' of the home are dropped ("/" when nothing is left).  An
  * unknown user or uid leaves the path unchanged.  Returns a malloc'd string
  * for free(); NULL on ENOMEM or a failing passwd lookup (call
  * "getpwnam_r"/"getpwuid_r"; Python leaves the path unchanged then).
+ * Safety: MT-Safe, AS-Unsafe, blocks (on the passwd lookup: NSS, LDAP, sssd).
  */
-OSX_API char *osx_expanduser(const char *path, const osx_env *env, osx_error *err);
+OSX_API char *osx_expanduser(const char *path, const osx_env *env, osx_error *err) OSX_NONNULL(1);
 
 OSX_END_DECLS
 

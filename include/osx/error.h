@@ -31,26 +31,36 @@ typedef struct osx_error {
 } osx_error;
 
 /*
- * Write Python's str(OSError) into buf, always NUL-terminated when size > 0:
+ * Format err as Python's str(OSError) does.  The text goes into buf,
+ * always NUL-terminated when size > 0:
  *   [Errno 2] No such file or directory: 'missing.txt'
  *   [Errno 18] Invalid cross-device link: 'a' -> 'b'
  *   [Errno 9] Bad file descriptor
  * Names are quoted as Python's repr() quotes a file name decoded with
  * surrogateescape.  Returns the length of the full text (excluding the NUL),
  * as snprintf does, so a result >= size means it was truncated.
+ * Safety: MT-Safe, AS-Unsafe, non-blocking.
  */
-OSX_API size_t osx_error_format(const osx_error *err, char *buf, size_t size);
+OSX_API size_t osx_error_format(const osx_error *err, char *buf, size_t size) OSX_NONNULL(1);
 
-/* The same text prefixed by the failing call: "openat: [Errno 2] ...". */
-OSX_API size_t osx_error_format_call(const osx_error *err, char *buf, size_t size);
+/* Format err as osx_error_format does, prefixed by the failing call:
+ * "openat: [Errno 2] ...".  Same return convention.
+ * Safety: MT-Safe, AS-Unsafe, non-blocking.
+ */
+OSX_API size_t osx_error_format_call(const osx_error *err, char *buf, size_t size) OSX_NONNULL(1);
 
-/* Python's repr() of a file name given as bytes (decoded with surrogateescape).
- * Same return convention as osx_error_format. */
+/* Quote a file name as Python's repr() does.  The name is len bytes,
+ * decoded with surrogateescape.  Same return convention as
+ * osx_error_format.
+ * Safety: MT-Safe, AS-Unsafe, non-blocking.
+ */
 OSX_API size_t osx_repr(const char *name, size_t len, char *buf, size_t size);
 
 /* Fill err (if non-NULL) and set errno = code.  Either name may be NULL.
  * Always returns -1 so callers can write `return osx_error_set(...)`.
- * For programs that report their own failures in the same form. */
+ * For programs that report their own failures in the same form.
+ * Safety: MT-Safe, AS-Safe, non-blocking.
+ */
 OSX_API int osx_error_set(osx_error *err, int code, const char *call,
 			  const char *name, const char *name2);
 

@@ -6,8 +6,11 @@
 #include <osx/env.h>
 #include <osx/error.h>
 #include <osx/fd.h>
+#include <osx/fs.h>
+#include <osx/interrupt.h>
 #include <osx/replace.h>
 #include <osx/proc.h>
 #include <osx/dir.h>
+#include <osx/version.h>
 
 #endif
