@@ -286,6 +286,21 @@ int osx__sys_fdatasync(int fd)
 	return RESULT(r);
 }
 
+int osx__sys_uname(struct utsname *u)
+{
+	int r = TRY(uname, uname(u));
+
+	return RESULT(r);
+}
+
+int osx__sys_syncfs(int fd)
+{
+	int r;
+
+	RETRY(r, syncfs, syncfs(fd));
+	return RESULT(r);
+}
+
 int osx__sys_ftruncate(int fd, off_t len)
 {
 	int r;
