@@ -307,6 +307,47 @@ static void proc_calls(void **state)
 	NULL_CASE("osx_waitset_fd(NULL)", ok = osx_waitset_fd(NULL) == -1 && errno == EINVAL);
 }
 
+static int keep(void *arg, const char *old, size_t old_len, int exists, const void **out,
+		size_t *out_len)
+{
+	(void)arg, (void)old, (void)old_len, (void)exists, (void)out, (void)out_len;
+	return 0;
+}
+
+static void replace_calls(void **state)
+{
+	(void)state;
+	NULL_CASE("osx_replace(NULL)", ok = EINVAL_RC(osx_replace(NULL, "x", &err)));
+	NULL_CASE("osx_replace(a, NULL)", ok = EINVAL_RC(osx_replace("x", NULL, &err)));
+	NULL_CASE("osx_rename(NULL)", ok = EINVAL_RC(osx_rename(NULL, "x", &err)));
+	NULL_CASE("osx_rename_noreplace(NULL)", ok = EINVAL_RC(osx_rename_noreplace(NULL, "x", &err)));
+	NULL_CASE("osx_exchange(NULL)", ok = EINVAL_RC(osx_exchange(NULL, "x", &err)));
+	NULL_CASE("osx_replaceat(NULL)", ok = EINVAL_RC(osx_replaceat(AT_FDCWD, NULL, AT_FDCWD, "x", &err)));
+	NULL_CASE("osx_exchangeat(a, NULL)", ok = EINVAL_RC(osx_exchangeat(AT_FDCWD, "x", AT_FDCWD, NULL, &err)));
+	NULL_CASE("osx_atomic_write(NULL)", ok = EINVAL_RC(osx_atomic_write(NULL, "x", 1, NULL, NULL, &err)));
+	NULL_CASE("osx_atomic_write(path, NULL data, 1)",
+		  ok = EINVAL_RC(osx_atomic_write(osx_test_path(0, "t"), NULL, 1, NULL, NULL, &err)));
+	NULL_CASE("osx_atomic_writeat(NULL)", ok = EINVAL_RC(osx_atomic_writeat(AT_FDCWD, NULL, "x", 1, NULL, NULL, &err)));
+	NULL_CASE("osx_atomic_begin(NULL)", ok = EINVAL_NULL(osx_atomic_begin(NULL, NULL, &err)));
+	NULL_CASE("osx_atomic_beginat(NULL)", ok = EINVAL_NULL(osx_atomic_beginat(AT_FDCWD, NULL, NULL, &err)));
+	NULL_CASE("osx_atomic_writer_fd(NULL)", ok = osx_atomic_writer_fd(NULL) == -1 && errno == EINVAL);
+	NULL_CASE("osx_atomic_writer_write(NULL)", ok = EINVAL_RC(osx_atomic_writer_write(NULL, "x", 1, &err)));
+	NULL_CASE("osx_atomic_commit(NULL)", ok = EINVAL_RC(osx_atomic_commit(NULL, NULL, &err)));
+	NULL_CASE("osx_atomic_abort(NULL)", osx_atomic_abort(NULL); ok = 1);
+	NULL_CASE("osx_atomic_update(NULL)", ok = EINVAL_RC(osx_atomic_update(NULL, keep, NULL, NULL, NULL, &err)));
+	NULL_CASE("osx_atomic_update(path, NULL)",
+		  ok = EINVAL_RC(osx_atomic_update(osx_test_path(0, "t"), NULL, NULL, NULL, NULL, &err)));
+	NULL_CASE("osx_atomic_batch_add(NULL)", ok = EINVAL_RC(osx_atomic_batch_add(NULL, AT_FDCWD, "x", "x", 1, NULL, &err)));
+	NULL_CASE("osx_atomic_batch_add(b, NULL path)",
+		  osx_atomic_batch *b = osx_atomic_batch_new(0, &err);
+		  ok = b && EINVAL_RC(osx_atomic_batch_add(b, AT_FDCWD, NULL, "x", 1, NULL, &err));
+		  osx_atomic_batch_abort(b));
+	NULL_CASE("osx_atomic_batch_commit(NULL)", ok = EINVAL_RC(osx_atomic_batch_commit(NULL, NULL, &err)));
+	NULL_CASE("osx_atomic_batch_abort(NULL)", osx_atomic_batch_abort(NULL); ok = 1);
+	NULL_CASE("osx_interrupt_set(NULL)", osx_interrupt_set(NULL); ok = 1);
+	NULL_CASE("osx_version()", ok = osx_version() != NULL);
+}
+
 #undef OSX_TEST
 #define OSX_TEST(fn) cmocka_unit_test_setup_teardown(fn, osx_test_setup, null_teardown)
 
@@ -320,6 +361,7 @@ int main(void)
 		OSX_TEST(walk_calls),
 		OSX_TEST(fs_calls),
 		OSX_TEST(proc_calls),
+		OSX_TEST(replace_calls),
 	};
 
 	return OSX_RUN(tests);
