@@ -10,13 +10,19 @@
  * d_type is known is never stat'ed.
  *
  * The path is one buffer: a frame remembers where its path ends and each
- * entry's name is written after it, so no allocation happens per entry
- * (a frame's arrays are reused by the next directory at that depth).
+ * entry's name is written after it, so no allocation happens per entry.
+ * The entries are kept the same way, on one stack for the whole walk: a
+ * directory's records and names are pushed on top when it is read and
+ * dropped when the walk leaves it.  So memory is what the current path's
+ * directories hold, nothing per level beyond its frame (a deep chain costs
+ * ~100 bytes a level), and warm buffers are reused by every directory.
  *
  * Deep trees would hold one fd per level, so at most WALK_MAX_FDS stay
  * open: beyond that (or on EMFILE) the shallowest directory not needed by
  * the current event is closed, and reopened through ".." of its child when
- * the walk climbs back, checked by device and inode.
+ * the walk climbs back, checked by device and inode.  The walk remembers
+ * below which depth everything is closed already, so finding the next one
+ * to close costs the same at depth 16 000 as at depth 65.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -31,7 +37,7 @@
 
 #define WALK_MAX_FDS 64
 
-/* One entry of a directory, its name in the frame's names buffer. */
+/* One entry of a directory, its name at off in the walk's names stack. */
 struct rec {
 	uint64_t ino;
 	size_t off, len;
@@ -47,10 +53,9 @@ struct frame {
 	ino_t ino;
 	uint64_t d_ino;         /* from the parent's listing, for the POST event */
 	size_t nameoff, pathlen; /* its name and path end in w->path */
-	struct rec *recs;
-	size_t nrecs, caprecs, next;
-	char *names;
-	size_t nameslen, capnames;
+	/* its entries: recs[rec0 .. rec0 + nrecs) of the walk, names from
+	 * names0 on; next is the next one to deliver (relative to rec0) */
+	size_t rec0, nrecs, next, names0;
 	/* Reading it failed part-way (or it could not be reopened): the
 	 * errno and the call, reported by its POST under its path. */
 	int err_code;
@@ -66,7 +71,12 @@ struct osx_walk {
 	dev_t root_dev;
 	struct frame *frames;
 	size_t nframes, capframes; /* frames[nframes - 1] is the current directory */
+	size_t closed_below;       /* frames below it are closed (or stay open) */
 	unsigned open_fds;
+	struct rec *recs;          /* the entries of the frames, stacked */
+	size_t nrecs, caprecs;
+	char *names;               /* and their names */
+	size_t nameslen, capnames;
 	char *path;
 	size_t cappath;
 	osx_walk_entry ev;
@@ -151,13 +161,12 @@ void osx_walk_close(osx_walk *w)
 
 	if (!w)
 		return;
-	for (i = 0; i < w->capframes; i++) {
-		if (i < w->nframes && w->frames[i].fd >= 0)
+	for (i = 0; i < w->nframes; i++)
+		if (w->frames[i].fd >= 0)
 			osx__sys_close(w->frames[i].fd);
-		free(w->frames[i].recs);
-		free(w->frames[i].names);
-	}
 	free(w->frames);
+	free(w->recs);
+	free(w->names);
 	free(w->path);
 	free(w);
 }
@@ -195,15 +204,19 @@ static int evict(osx_walk *w, size_t keep)
 {
 	size_t i;
 
-	for (i = 0; i + keep < w->nframes; i++) {
+	/* A directory whose identity cannot be taken stays open: it could
+	 * not be recognised once reopened.  It is not tried again. */
+	for (i = w->closed_below; i + keep < w->nframes; i++) {
 		struct frame *f = &w->frames[i];
 
 		if (f->fd < 0 || frame_id(f) < 0)
 			continue;
 		walk_close(w, f->fd);
 		f->fd = -1;
+		w->closed_below = i + 1;
 		return 0;
 	}
+	w->closed_below = i;
 	return -1;
 }
 
@@ -302,6 +315,8 @@ static void reopen(osx_walk *w, size_t i)
 	}
 	if (fd >= 0) {
 		f->fd = fd;
+		if (w->closed_below > i)
+			w->closed_below = i;
 		return;
 	}
 	f->next = f->nrecs;
@@ -311,24 +326,27 @@ static void reopen(osx_walk *w, size_t i)
 	}
 }
 
-static int push_rec(struct frame *f, const struct osx__dent64 *d, osx__fail *fail)
+/* Push an entry of the top frame f on the walk's stack. */
+static int push_rec(osx_walk *w, struct frame *f, const struct osx__dent64 *d,
+		    osx__fail *fail)
 {
 	size_t len = strlen(d->name);
 
-	if (f->nrecs == f->caprecs) {
-		size_t cap = f->caprecs ? f->caprecs * 2 : 64;
-		struct rec *r = osx__realloc(f->recs, cap * sizeof(*r));
+	if (w->nrecs == w->caprecs) {
+		size_t cap = w->caprecs ? w->caprecs * 2 : 64;
+		struct rec *r = osx__realloc(w->recs, cap * sizeof(*r));
 
 		if (!r)
 			return osx__fail_set(fail, ENOMEM, "realloc", NULL, NULL);
-		f->recs = r;
-		f->caprecs = cap;
+		w->recs = r;
+		w->caprecs = cap;
 	}
-	if (buf_reserve(&f->names, &f->capnames, f->nameslen + len + 1, 4096, fail) < 0)
+	if (buf_reserve(&w->names, &w->capnames, w->nameslen + len + 1, 4096, fail) < 0)
 		return -1;
-	memcpy(f->names + f->nameslen, d->name, len + 1);
-	f->recs[f->nrecs++] = (struct rec){ d->ino, f->nameslen, len, d->type };
-	f->nameslen += len + 1;
+	memcpy(w->names + w->nameslen, d->name, len + 1);
+	w->recs[w->nrecs++] = (struct rec){ d->ino, w->nameslen, len, d->type };
+	w->nameslen += len + 1;
+	f->nrecs++;
 	return 0;
 }
 
@@ -344,7 +362,9 @@ static void read_dir(osx_walk *w, struct frame *f)
 	osx__fail fail = OSX__FAIL_INIT;
 	int r = 0;
 
-	f->nrecs = f->nameslen = f->next = 0;
+	f->nrecs = f->next = 0;
+	f->rec0 = w->nrecs;
+	f->names0 = w->nameslen;
 	f->read = 1;
 	while (r == 0) {
 		ssize_t pos, n = osx__sys_getdents64(f->fd, w->buf, sizeof(w->buf));
@@ -359,7 +379,7 @@ static void read_dir(osx_walk *w, struct frame *f)
 			pos += d->reclen;
 			if (osx__is_dot(d->name))
 				continue;
-			r = push_rec(f, d, &fail);
+			r = push_rec(w, f, d, &fail);
 		}
 	}
 	if (r < 0) {
@@ -367,7 +387,7 @@ static void read_dir(osx_walk *w, struct frame *f)
 		f->err_call = fail.call;
 	}
 	if ((w->flags & OSX_WALK_SORT) && f->nrecs > 1)
-		qsort_r(f->recs, f->nrecs, sizeof(*f->recs), rec_cmp, f->names);
+		qsort_r(w->recs + f->rec0, f->nrecs, sizeof(*w->recs), rec_cmp, w->names);
 }
 
 static struct frame *push_frame(osx_walk *w, int fd, size_t nameoff, size_t pathlen)
@@ -380,7 +400,6 @@ static struct frame *push_frame(osx_walk *w, int fd, size_t nameoff, size_t path
 		f = osx__realloc(w->frames, cap * sizeof(*f));
 		if (!f)
 			return NULL;
-		memset(f + w->capframes, 0, (cap - w->capframes) * sizeof(*f));
 		w->frames = f;
 		w->capframes = cap;
 	}
@@ -391,6 +410,8 @@ static struct frame *push_frame(osx_walk *w, int fd, size_t nameoff, size_t path
 	f->nameoff = nameoff;
 	f->pathlen = pathlen;
 	f->nrecs = f->next = 0;
+	f->rec0 = w->nrecs;
+	f->names0 = w->nameslen;
 	f->err_code = 0;
 	return f;
 }
@@ -401,7 +422,11 @@ static void pop_frame(osx_walk *w)
 
 	if (f->fd >= 0)
 		walk_close(w, f->fd);
+	w->nrecs = f->rec0;
+	w->nameslen = f->names0;
 	w->nframes--;
+	if (w->closed_below > w->nframes)
+		w->closed_below = w->nframes;
 	/* Events of the new current directory need its parent's fd too. */
 	if (w->nframes >= 2 && w->frames[w->nframes - 2].fd < 0)
 		reopen(w, w->nframes - 2);
@@ -573,13 +598,13 @@ static int visit(osx_walk *w, struct frame *f, const struct rec *rec)
 		w->path[f->pathlen] = '\0';
 		ev->path = w->path;
 		ev->pathlen = f->pathlen;
-		ev->ent.name = f->names + rec->off;
+		ev->ent.name = w->names + rec->off;
 		ev->ent.namelen = rec->len;
 		ev->ent.dir_ = w->path;
 		return ev_error(w, &fail);
 	}
 	w->path[f->pathlen] = '/';
-	memcpy(w->path + at, f->names + rec->off, rec->len + 1);
+	memcpy(w->path + at, w->names + rec->off, rec->len + 1);
 	ev->path = w->path;
 	ev->pathlen = at + rec->len;
 	ev->ent.name = w->path + at;
@@ -673,7 +698,7 @@ int osx_walk_next(osx_walk *w, osx_walk_entry **out)
 			read_dir(w, f);
 		if (f->next < f->nrecs) {
 			f->next++;
-			return visit(w, f, &f->recs[f->next - 1]);
+			return visit(w, f, &w->recs[f->rec0 + f->next - 1]);
 		}
 		return emit_post(w, f);
 	}

@@ -955,6 +955,35 @@ static unsigned long fstats_to_bottom(void)
 	return n;
 }
 
+/* Memory on a deep chain: the entries of every level share one stack, so
+ * the allocations grow with the log of the depth (the buffers double),
+ * not one array or two per level. */
+static void deep_chain_allocations(void **state)
+{
+	unsigned long allocs;
+	unsigned dirs = 0;
+	osx_walk_entry *e;
+	osx_walk *w;
+
+	(void)state;
+	deep_chain(1000);
+	allocs = osx__fault_count(OSX__SYS_malloc) + osx__fault_count(OSX__SYS_calloc) +
+		 osx__fault_count(OSX__SYS_realloc);
+	w = osx_walk_open(tpath("r"), NULL, NULL);
+	assert_non_null(w);
+	while (osx_walk_next(w, &e) == 1) {
+		assert_int_not_equal(e->event, OSX_WALK_ERROR);
+		dirs += e->event == OSX_WALK_DIR;
+	}
+	osx_walk_close(w);
+	assert_int_equal(dirs, 1001);
+	allocs = osx__fault_count(OSX__SYS_malloc) + osx__fault_count(OSX__SYS_calloc) +
+		 osx__fault_count(OSX__SYS_realloc) - allocs;
+	print_message("deep chain: %lu allocations for 1000 levels\n", allocs);
+	assert_true(allocs < 40);
+	assert_int_equal(osx_rmtree(tpath("r"), NULL, NULL, NULL), 0);
+}
+
 /* The evicted directories cannot be checked once reopened: rmtree says
  * why (the fstat that failed), never EBADF from an unlinkat on the -1 of
  * a directory it could not reopen. */
@@ -1183,6 +1212,7 @@ int main(void)
 		OSX_TEST(rmtree_bad_roots),
 		OSX_TEST(rmtree_reports_each_error),
 		OSX_TEST(rmtree_reopen_fails),
+		OSX_TEST(deep_chain_allocations),
 		OSX_TEST(rmtree_root_error_once),
 		OSX_TEST(rmtree_refuses_dot_dotdot_root),
 		OSX_TEST(null_arguments),

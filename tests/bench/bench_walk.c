@@ -5,10 +5,11 @@
  * osx-find.  Warm cache (one untimed pass first), rounds interleaving the
  * walkers, medians and ratios printed; the in-process counts must agree.
  *
- * bench-walk [-n REPS] [-e OSX_FIND] [ROOT...]
+ * bench-walk [-n REPS] [-e OSX_FIND] [-D] [ROOT...]
  * Without ROOT: a generated tree of 200 000 entries under $TMPDIR (or /tmp),
  * then removed with osx_rmtree, timed against rm -rf on fresh copies;
- * then /usr.
+ * then /usr; then deep chains (-D: only those): time per level and peak
+ * RSS of a chain of 500 to 16 000 directories, osx_walk against bfs.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -181,9 +183,11 @@ static struct count count_bare(const char *root)
 
 /* ---- external commands ---- */
 
-/* Run argv with stdout to fd out (stderr to /dev/null); exit status. */
-static int run(char *const argv[], int out)
+/* Run argv with stdout to fd out (stderr to /dev/null); exit status.
+ * *maxrss_kib (may be NULL) gets the child's peak RSS. */
+static int run_rss(char *const argv[], int out, long *maxrss_kib)
 {
+	struct rusage ru;
 	pid_t pid = fork();
 	int st;
 
@@ -197,9 +201,16 @@ static int run(char *const argv[], int out)
 		execvp(argv[0], argv);
 		_exit(127);
 	}
-	if (waitpid(pid, &st, 0) < 0)
-		bench_die("waitpid");
+	if (wait4(pid, &st, 0, &ru) < 0)
+		bench_die("wait4");
+	if (maxrss_kib)
+		*maxrss_kib = ru.ru_maxrss;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int run(char *const argv[], int out)
+{
+	return run_rss(argv, out, NULL);
 }
 
 /* The lines a command prints: its entry count, to check once. */
@@ -411,16 +422,111 @@ static double make_tree(const char *path)
 	return bench_now() - t0;
 }
 
+/* ---- deep chains ---- */
+
+/* A chain of depth directories named "d" under base/name. */
+static void make_chain(const char *path, int depth)
+{
+	int fd;
+
+	if (mkdir(path, 0755) < 0)
+		bench_die(path);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (int i = 0; fd >= 0 && i < depth; i++) {
+		int sub;
+
+		if (mkdirat(fd, "d", 0755) < 0)
+			bench_die("mkdirat");
+		sub = openat(fd, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		close(fd);
+		fd = sub;
+	}
+	if (fd < 0)
+		bench_die("openat");
+	close(fd);
+}
+
+/*
+ * Per level: the walk's time divided by the depth, at each depth, and the
+ * ratio of the deepest to the shallowest (flat: ~1.0); osx_walk against
+ * bfs, each timed over enough walks of the chain to take a few ms.  Peak
+ * RSS of osx-find -count and bfs over each chain (their ru_maxrss).
+ */
+static int bench_deep(const char *base, const char *osx_find, int have_bfs, int reps)
+{
+	static const int depths[] = { 500, 2000, 8000, 16000 };
+	enum { ND = sizeof(depths) / sizeof(depths[0]) };
+	double per_level[ND][2];
+	char path[ND][4200];
+	int status = 0;
+
+	for (int d = 0; d < ND; d++) {
+		snprintf(path[d], sizeof(path[d]), "%s/chain%d", base, depths[d]);
+		make_chain(path[d], depths[d]);
+	}
+	printf("deep chains (medians of %d rounds, osx_walk and bfs interleaved):\n", reps);
+	for (int d = 0; d < ND; d++) {
+		char *bfs_argv[] = { "bfs", path[d], "-mindepth", "1", NULL };
+		char *find_argv[] = { (char *)osx_find, "-count", path[d], NULL };
+		int k = 16000 / depths[d] > 1 ? 16000 / depths[d] : 1;
+		double t[2][MAX_REPS];
+		long rss_osx = 0, rss_bfs = 0;
+		struct count c = count_osx(path[d]);
+
+		if (c.nondir != 0) {
+			printf("  MISMATCH: chain %d: %lld non-directories\n", depths[d], c.nondir);
+			status = -1;
+		}
+		if (have_bfs)
+			run(bfs_argv, -1); /* warm */
+		for (int r = 0; r < reps; r++) {
+			double t0 = bench_now();
+
+			for (int i = 0; i < k; i++)
+				count_osx(path[d]);
+			t[0][r] = (bench_now() - t0) / k;
+			t0 = bench_now();
+			for (int i = 0; have_bfs && i < k; i++)
+				run(bfs_argv, -1);
+			t[1][r] = (bench_now() - t0) / k;
+		}
+		per_level[d][0] = bench_median(t[0], reps) / depths[d];
+		per_level[d][1] = have_bfs ? bench_median(t[1], reps) / depths[d] : 0;
+		if (osx_find)
+			run_rss(find_argv, -1, &rss_osx);
+		if (have_bfs)
+			run_rss(bfs_argv, -1, &rss_bfs);
+		printf("  depth %5d: per level osx_walk %.2f us, bfs %.2f us (osx/bfs %.2fx); "
+		       "peak RSS osx-find %.1f MiB, bfs %.1f MiB\n",
+		       depths[d], per_level[d][0] * 1e6, per_level[d][1] * 1e6,
+		       have_bfs ? per_level[d][0] / per_level[d][1] : 0, rss_osx / 1024.0,
+		       rss_bfs / 1024.0);
+		fflush(stdout);
+	}
+	printf("  per level, depth %d / depth %d: osx_walk %.2fx (goal <= 1.2x), bfs %.2fx\n",
+	       depths[ND - 1], depths[0], per_level[ND - 1][0] / per_level[0][0],
+	       have_bfs ? per_level[ND - 1][1] / per_level[0][1] : 0);
+	for (int d = 0; d < ND; d++) {
+		osx_error err;
+
+		if (osx_rmtree(path[d], NULL, NULL, &err) < 0)
+			bench_die("osx_rmtree");
+	}
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	const char *osx_find = NULL, *tmp = getenv("TMPDIR");
 	char base[4096], tree[4200], copy[4200];
-	int reps = 9, opt, status = 0, have_bfs;
+	int reps = 9, opt, status = 0, have_bfs, deep_only = 0;
 	char *bfs_argv[] = { "bfs", "-version", NULL };
 
-	while ((opt = getopt(argc, argv, "n:e:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:e:D")) != -1) {
 		if (opt == 'n')
 			reps = atoi(optarg);
+		else if (opt == 'D')
+			deep_only = 1;
 		else if (opt == 'e')
 			osx_find = optarg;
 		else
@@ -442,6 +548,12 @@ int main(int argc, char **argv)
 	snprintf(base, sizeof(base), "%s/osx-bench-walk-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(base))
 		bench_die("mkdtemp");
+	if (deep_only) {
+		status |= bench_deep(base, osx_find, have_bfs, reps) < 0;
+		if (rmdir(base) < 0)
+			bench_die("rmdir");
+		return status;
+	}
 	snprintf(tree, sizeof(tree), "%s/tree", base);
 	snprintf(copy, sizeof(copy), "%s/copy", base);
 	printf("generated tree: %d entries, depth <= %d, made in %.1f s\n", GEN_ENTRIES,
@@ -483,9 +595,10 @@ int main(int argc, char **argv)
 		m_rm = bench_median(t_rm, 3);
 		printf("  removal, medians of 3 runs: osx_rmtree %.0f ms, rm -rf %.0f ms, "
 		       "osx_rmtree/rm = %.2fx\n", m_osx * 1e3, m_rm * 1e3, m_osx / m_rm);
-		if (rmdir(base) < 0)
-			bench_die("rmdir");
 	}
 	status |= bench_root("/usr", osx_find, have_bfs, reps) < 0;
+	status |= bench_deep(base, osx_find, have_bfs, reps) < 0;
+	if (rmdir(base) < 0)
+		bench_die("rmdir");
 	return status;
 }
