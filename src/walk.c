@@ -34,59 +34,9 @@
 #include "dirent64.h"
 #include "fail.h"
 #include "shim.h"
+#include "walk_internal.h"
 
-#define WALK_MAX_FDS 64
-
-/* One entry of a directory, its name at off in the walk's names stack. */
-struct rec {
-	uint64_t ino;
-	size_t off, len;
-	unsigned char type;
-};
-
-/* One directory on the current path from the root. */
-struct frame {
-	int fd;                 /* -1 while evicted */
-	unsigned char read;     /* entries read */
-	unsigned char have_id;  /* dev and ino below are known */
-	dev_t dev;
-	ino_t ino;
-	uint64_t d_ino;         /* from the parent's listing, for the POST event */
-	size_t nameoff, pathlen; /* its name and path end in w->path */
-	/* its entries: recs[rec0 .. rec0 + nrecs) of the walk, names from
-	 * names0 on; next is the next one to deliver (relative to rec0) */
-	size_t rec0, nrecs, next, names0;
-	/* Reading it failed part-way (or it could not be reopened): the
-	 * errno and the call, reported by its POST under its path. */
-	int err_code;
-	const char *err_call;
-};
-
-enum pending { GO, ROOT, POP, POST_UNENTERED, DONE };
-
-struct osx_walk {
-	int dirfd;
-	unsigned flags, max_depth;
-	enum pending pending;
-	dev_t root_dev;
-	struct frame *frames;
-	size_t nframes, capframes; /* frames[nframes - 1] is the current directory */
-	size_t closed_below;       /* frames below it are closed (or stay open) */
-	unsigned open_fds;
-	struct rec *recs;          /* the entries of the frames, stacked */
-	size_t nrecs, caprecs;
-	char *names;               /* and their names */
-	size_t nameslen, capnames;
-	char *path;
-	size_t cappath;
-	osx_walk_entry ev;
-	char buf[OSX__DIRBUF_SIZE];
-};
-
-static struct frame *top(osx_walk *w)
-{
-	return &w->frames[w->nframes - 1];
-}
+#define top osx__walk_top
 
 static void walk_close(osx_walk *w, int fd)
 {
@@ -119,35 +69,43 @@ static int path_reserve(osx_walk *w, size_t used, size_t len, osx__fail *fail)
 	return buf_reserve(&w->path, &w->cappath, used + len, 256, fail);
 }
 
-osx_walk *osx_fwalk_open(int dirfd, const char *root, const osx_walk_options *opt,
-			 osx_error *err)
+/* A walk with path (len bytes) in its path buffer; NULL with the failure
+ * recorded (named path). */
+osx_walk *osx__walk_new(int dirfd, const char *path, size_t len, const osx_walk_options *opt,
+			osx__fail *fail)
 {
-	osx__fail fail = OSX__FAIL_INIT;
-	osx_walk *w;
-	size_t len;
+	osx_walk *w = osx__calloc(1, sizeof(*w));
 
-	if (!root) {
-		osx__fail_set(&fail, EINVAL, "osx_walk_open", NULL, NULL);
-		osx__fail_report(&fail, err);
+	if (!w) {
+		osx__fail_set(fail, ENOMEM, "calloc", path, NULL);
 		return NULL;
 	}
-	len = strlen(root);
-	w = osx__calloc(1, sizeof(*w));
-	if (!w)
-		osx__fail_set(&fail, ENOMEM, "calloc", root, NULL);
-	else if (!(w->path = osx__malloc(w->cappath = len + 256)))
-		osx__fail_set(&fail, ENOMEM, "malloc", root, NULL);
-	if (osx__failed(&fail)) {
+	if (!(w->path = osx__malloc(w->cappath = len + 256))) {
 		free(w);
-		osx__fail_report(&fail, err);
+		osx__fail_set(fail, ENOMEM, "malloc", path, NULL);
 		return NULL;
 	}
-	memcpy(w->path, root, len + 1);
+	memcpy(w->path, path, len);
+	w->path[len] = '\0';
 	w->dirfd = dirfd;
 	w->flags = opt ? opt->flags : 0;
 	w->max_depth = opt ? opt->max_depth : 0;
 	w->pending = ROOT;
 	return w;
+}
+
+osx_walk *osx_fwalk_open(int dirfd, const char *root, const osx_walk_options *opt,
+			 osx_error *err)
+{
+	osx__fail fail = OSX__FAIL_INIT;
+	osx_walk *w;
+
+	if (!root)
+		osx__fail_set(&fail, EINVAL, "osx_walk_open", NULL, NULL);
+	else if ((w = osx__walk_new(dirfd, root, strlen(root), opt, &fail)))
+		return w;
+	osx__fail_report(&fail, err);
+	return NULL;
 }
 
 osx_walk *osx_walk_open(const char *root, const osx_walk_options *opt, osx_error *err)
@@ -164,9 +122,12 @@ void osx_walk_close(osx_walk *w)
 	for (i = 0; i < w->nframes; i++)
 		if (w->frames[i].fd >= 0)
 			osx__sys_close(w->frames[i].fd);
+	if (w->own_dirfd)
+		osx__sys_close(w->dirfd);
 	free(w->frames);
 	free(w->recs);
 	free(w->names);
+	free(w->ancestors);
 	free(w->path);
 	free(w);
 }
@@ -276,7 +237,8 @@ static int reopen_down(osx_walk *w, size_t i, osx__fail *fail)
 		prev = w->frames[j - 1].fd;
 	for (; j <= i; j++) {
 		struct frame *f = &w->frames[j];
-		int follow = (w->flags & (j == 0 ? root_follow : OSX_WALK_FOLLOW)) != 0;
+		int root = j == 0 && w->base_depth == 0;
+		int follow = (w->flags & (root ? root_follow : OSX_WALK_FOLLOW)) != 0;
 		char c = w->path[f->pathlen];
 
 		w->path[f->pathlen] = '\0';
@@ -390,7 +352,7 @@ static void read_dir(osx_walk *w, struct frame *f)
 		qsort_r(w->recs + f->rec0, f->nrecs, sizeof(*w->recs), rec_cmp, w->names);
 }
 
-static struct frame *push_frame(osx_walk *w, int fd, size_t nameoff, size_t pathlen)
+struct frame *osx__walk_push_frame(osx_walk *w, int fd, size_t nameoff, size_t pathlen)
 {
 	struct frame *f;
 
@@ -413,10 +375,11 @@ static struct frame *push_frame(osx_walk *w, int fd, size_t nameoff, size_t path
 	f->rec0 = w->nrecs;
 	f->names0 = w->nameslen;
 	f->err_code = 0;
+	f->join = NULL;
 	return f;
 }
 
-static void pop_frame(osx_walk *w)
+void osx__walk_pop_frame(osx_walk *w)
 {
 	struct frame *f = top(w);
 
@@ -464,6 +427,9 @@ static int is_loop(osx_walk *w, const struct stat *st)
 		if (frame_id(f) == 0 && f->dev == st->st_dev && f->ino == st->st_ino)
 			return 1;
 	}
+	for (i = 0; i < w->nancestors; i++)
+		if (w->ancestors[i].dev == st->st_dev && w->ancestors[i].ino == st->st_ino)
+			return 1;
 	return 0;
 }
 
@@ -512,7 +478,7 @@ static int enter(osx_walk *w, int link)
 		if (ev->depth == 0)
 			w->root_dev = st.st_dev;
 	}
-	f = push_frame(w, fd, (size_t)(ev->ent.name - w->path), ev->pathlen);
+	f = osx__walk_push_frame(w, fd, (size_t)(ev->ent.name - w->path), ev->pathlen);
 	if (!f) {
 		walk_close(w, fd);
 		osx__fail_set(&fail, ENOMEM, "realloc", NULL, NULL);
@@ -587,7 +553,7 @@ static int visit(osx_walk *w, struct frame *f, const struct rec *rec)
 	if (at > 0 && w->path[at - 1] != '/')
 		at++;
 	ev_reset(ev);
-	ev->depth = (unsigned)w->nframes;
+	ev->depth = w->base_depth + (unsigned)w->nframes;
 	ev->ent.dirfd = f->fd;
 	ev->ent.ino = rec->ino;
 	ev->ent.type = rec->type;
@@ -651,15 +617,15 @@ static int emit_post(osx_walk *w, struct frame *f)
 	w->path[f->pathlen] = '\0';
 	ev_reset(ev);
 	ev->event = OSX_WALK_DIR_POST;
-	ev->depth = (unsigned)w->nframes - 1;
+	ev->depth = w->base_depth + (unsigned)w->nframes - 1;
 	ev->path = w->path;
 	ev->pathlen = f->pathlen;
 	ev->fd = f->fd;
 	ev->ent.name = w->path + f->nameoff;
 	ev->ent.namelen = f->pathlen - f->nameoff;
 	ev->ent.dirfd = w->nframes >= 2 ? w->frames[w->nframes - 2].fd : w->dirfd;
-	ev->ent.dir_ = w->nframes >= 2 ? w->path : NULL;
-	ev->ent.dirlen_ = w->nframes >= 2 ? w->frames[w->nframes - 2].pathlen : 0;
+	ev->ent.dir_ = ev->depth > 0 ? w->path : NULL;
+	ev->ent.dirlen_ = w->nframes >= 2 ? w->frames[w->nframes - 2].pathlen : w->root_dirlen;
 	ev->ent.ino = f->d_ino;
 	ev->ent.type = DT_DIR;
 	if (f->err_code)
@@ -685,7 +651,7 @@ int osx_walk_next(osx_walk *w, osx_walk_entry **out)
 		w->pending = GO;
 		return 1;
 	case POP:
-		pop_frame(w);
+		osx__walk_pop_frame(w);
 		w->pending = GO;
 		break;
 	case GO:
@@ -699,6 +665,12 @@ int osx_walk_next(osx_walk *w, osx_walk_entry **out)
 		if (f->next < f->nrecs) {
 			f->next++;
 			return visit(w, f, &w->recs[f->rec0 + f->next - 1]);
+		}
+		/* Subtrees of it still walked by other workers: the last of
+		 * them delivers its POST. */
+		if (f->join && osx__walk_detach(w, f)) {
+			osx__walk_pop_frame(w);
+			continue;
 		}
 		return emit_post(w, f);
 	}

@@ -131,6 +131,39 @@ OSX_API void osx_walk_prune(osx_walk *w) OSX_NONNULL(1);
  * Safety: MT-Unsafe (race:w), AS-Unsafe, non-blocking. */
 OSX_API void osx_walk_close(osx_walk *w);
 
+/* ---- Walking a tree with several threads ---- */
+
+/* What an osx_walk_parallel() callback returns. */
+enum {
+	OSX_WALK_CONTINUE = 0, /* go on */
+	OSX_WALK_SKIP = 1,     /* after a DIR event: skip its entries and POST */
+	OSX_WALK_STOP = 2      /* end the whole walk: every worker stops */
+};
+
+/* A parallel walk's callback: called on the thread of the worker that
+ * reached the event (worker: 0 .. threads - 1, 0 being the caller's own
+ * thread), so callbacks of different workers run at the same time; one
+ * worker's calls are one after another.  e and everything it points to
+ * (path, fds) are valid until the callback returns. */
+typedef int osx_walk_callback(osx_walk_entry *e, unsigned worker, void *arg);
+
+/* Walk root (relative to dirfd; AT_FDCWD) like osx_fwalk_open(), with
+ * threads workers reading directories at once (0: the CPUs this process
+ * may run on, osx_process_cpu_count()), calling cb(e, worker, arg) for
+ * every event.  The same events as osx_walk_next() gives, entry for
+ * entry; their order between directories is unspecified, but along every
+ * path it holds: a directory's DIR before anything below it, its DIR_POST
+ * after everything below it (so removing at DIR_POST works).  OSX_WALK_SORT
+ * sorts each directory's entries as one worker delivers them.  Returns 0
+ * when the walk is complete, 1 when a callback returned OSX_WALK_STOP
+ * (every worker stopped at its next event), -1 when it could not start
+ * (root or cb NULL: EINVAL; ENOMEM).  A worker thread that cannot be
+ * started only means fewer workers.
+ * Safety: MT-Safe, AS-Unsafe, blocks (on filesystem I/O and its workers). */
+OSX_API int osx_walk_parallel(int dirfd, const char *root, const osx_walk_options *opt,
+			      unsigned threads, osx_walk_callback *cb, void *arg,
+			      osx_error *err) OSX_NONNULL(2, 5);
+
 /* ---- Removing a tree: shutil.rmtree ---- */
 
 /* Called for each failure; the removal goes on. */
