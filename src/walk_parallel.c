@@ -318,7 +318,7 @@ deliver_here:
 static void maybe_hand_out(osx_walk *w)
 {
 	struct osx__walk_pool *p = w->pool;
-	size_t n = w->nframes, i;
+	size_t n = w->nframes;
 	struct frame *f = &w->frames[n - 1], *parent;
 	struct osx__walk_join *j;
 	struct task *t;
@@ -356,7 +356,7 @@ static void maybe_hand_out(osx_walk *w)
 	if (t->nanc) {
 		/* FOLLOW took every directory's identity as it was entered. */
 		memcpy(t->anc, w->ancestors, w->nancestors * sizeof(*t->anc));
-		for (i = 0; i + 1 < n; i++)
+		for (size_t i = 0; i + 1 < n; i++)
 			t->anc[w->nancestors + i] = (struct osx__walk_id){ w->frames[i].dev,
 									   w->frames[i].ino };
 	}

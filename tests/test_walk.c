@@ -760,34 +760,56 @@ static void xdev(void **state)
 	assert_int_equal(below_proc, 0);
 }
 
+/* small_tree() with r/locked, unreadable (mode 0), holding a file. */
+static void locked_tree(void)
+{
+	small_tree();
+	mkd("r/locked");
+	mkf("r/locked/secret");
+	assert_int_equal(chmod(tpath("r/locked"), 0), 0);
+	assert_int_equal(chmod(osx_test_tmpdir(), 0755), 0);
+}
+
+/* fork(); the child runs as user 65534 if this is root, so permissions
+ * apply to it. */
+static pid_t fork_unprivileged(void)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0 && geteuid() == 0 && (setgid(65534) < 0 || setuid(65534) < 0))
+		_exit(2);
+	return pid;
+}
+
+/* The child exited with status 0. */
+static void wait_ok(pid_t pid)
+{
+	int status;
+
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* Run the walk in a child that is not root, so permissions apply. */
 static void unreadable_directory(void **state)
 {
 	struct log lg;
 	pid_t pid;
-	int status;
 
 	(void)state;
-	small_tree();
-	mkd("r/locked");
-	mkf("r/locked/secret");
+	locked_tree();
 	mkf("r/z-after");
-	assert_int_equal(chmod(tpath("r/locked"), 0), 0);
-	assert_int_equal(chmod(osx_test_tmpdir(), 0755), 0);
-	pid = fork();
-	assert_true(pid >= 0);
+	pid = fork_unprivileged();
 	if (pid == 0) {
-		if (geteuid() == 0 && (setgid(65534) < 0 || setuid(65534) < 0))
-			_exit(2);
 		walk_log("r", OSX_WALK_SORT, 0, NULL, &lg);
 		_exit(lg.errors == 1 && lg.first.code == EACCES &&
 				      strstr(lg.text, "X r/locked\nF r/z-after\nP r\n") &&
 				      !strstr(lg.text, "secret") ?
 			      0 : 1);
 	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	wait_ok(pid);
 
 	/* The same seen in-process by injecting the EACCES. */
 	osx__fault_fail(OSX__SYS_openat, 3, 1, EACCES);
@@ -1384,25 +1406,15 @@ static void parallel_usr(void **state)
 static void parallel_unreadable(void **state)
 {
 	pid_t pid;
-	int status;
 
 	(void)state;
-	small_tree();
-	mkd("r/locked");
-	mkf("r/locked/secret");
-	assert_int_equal(chmod(tpath("r/locked"), 0), 0);
-	assert_int_equal(chmod(osx_test_tmpdir(), 0755), 0);
-	pid = fork();
-	assert_true(pid >= 0);
+	locked_tree();
+	pid = fork_unprivileged();
 	if (pid == 0) {
-		if (geteuid() == 0 && (setgid(65534) < 0 || setuid(65534) < 0))
-			_exit(2);
 		same_as_single(tpath("r"), 0, 0, NULL);
 		_exit(0);
 	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	wait_ok(pid);
 	assert_int_equal(chmod(tpath("r/locked"), 0755), 0);
 }
 
