@@ -29,6 +29,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,9 +83,10 @@ struct osx__walk_pool {
 	pthread_cond_t joined;        /* a join's pending count dropped */
 	struct task *queue;
 	unsigned idle, queued, busy;
-	int hungry;                   /* idle > queued, read without the lock */
-	int stop, done;
-	unsigned njoins;
+	atomic_int hungry;            /* idle > queued, read without the lock */
+	atomic_int stop;
+	int done;
+	atomic_uint njoins;
 	struct osx__walk_join *joins;
 	osx_walk_options opt;
 	osx_walk_callback *cb;
@@ -93,19 +95,19 @@ struct osx__walk_pool {
 
 static int stopped(struct osx__walk_pool *p)
 {
-	return __atomic_load_n(&p->stop, __ATOMIC_ACQUIRE);
+	return atomic_load_explicit(&p->stop, memory_order_acquire);
 }
 
 /* Under the lock. */
 static void set_hungry(struct osx__walk_pool *p)
 {
-	__atomic_store_n(&p->hungry, p->idle > p->queued, __ATOMIC_RELAXED);
+	atomic_store_explicit(&p->hungry, p->idle > p->queued, memory_order_relaxed);
 }
 
 static void stop(struct osx__walk_pool *p)
 {
 	pthread_mutex_lock(&p->lock);
-	__atomic_store_n(&p->stop, 1, __ATOMIC_RELEASE);
+	atomic_store_explicit(&p->stop, 1, memory_order_release);
 	pthread_cond_broadcast(&p->work);
 	pthread_cond_broadcast(&p->joined);
 	pthread_mutex_unlock(&p->lock);
@@ -141,13 +143,13 @@ static struct osx__walk_join *join_new(struct osx__walk_pool *p)
 {
 	struct osx__walk_join *j;
 
-	if (__atomic_load_n(&p->njoins, __ATOMIC_RELAXED) >= MAX_JOINS)
+	if (atomic_load_explicit(&p->njoins, memory_order_relaxed) >= MAX_JOINS)
 		return NULL;
 	j = osx__calloc(1, sizeof(*j));
 	if (!j)
 		return NULL;
 	j->fd = j->pfd = -1;
-	__atomic_add_fetch(&p->njoins, 1, __ATOMIC_RELAXED);
+	atomic_fetch_add_explicit(&p->njoins, 1, memory_order_relaxed);
 	pthread_mutex_lock(&p->lock);
 	j->all = p->joins;
 	p->joins = j;
@@ -160,7 +162,7 @@ static struct osx__walk_join *join_new(struct osx__walk_pool *p)
 static void join_done(struct osx__walk_pool *p, struct osx__walk_join *j)
 {
 	join_clear(j);
-	__atomic_sub_fetch(&p->njoins, 1, __ATOMIC_RELAXED);
+	atomic_fetch_sub_explicit(&p->njoins, 1, memory_order_relaxed);
 }
 
 /* Deliver a detached join's POST, as the walk's emit_post() would have. */
@@ -323,7 +325,7 @@ static void maybe_hand_out(osx_walk *w)
 	struct osx__walk_join *j;
 	struct task *t;
 
-	if (n < 2 || f->read || !__atomic_load_n(&p->hungry, __ATOMIC_RELAXED))
+	if (n < 2 || f->read || !atomic_load_explicit(&p->hungry, memory_order_relaxed))
 		return;
 	parent = &w->frames[n - 2];
 	if (parent->fd < 0 || parent->next >= parent->nrecs)
@@ -355,14 +357,16 @@ static void maybe_hand_out(osx_walk *w)
 	t->root_dev = w->root_dev;
 	if (t->nanc) {
 		/* FOLLOW took every directory's identity as it was entered. */
-		memcpy(t->anc, w->ancestors, w->nancestors * sizeof(*t->anc));
+		if (w->nancestors)
+			memcpy(t->anc, w->ancestors, w->nancestors * sizeof(*t->anc));
 		for (size_t i = 0; i + 1 < n; i++)
 			t->anc[w->nancestors + i] = (struct osx__walk_id){ w->frames[i].dev,
 									   w->frames[i].ino };
 	}
 	t->parent = j;
+	/* (After a stop, what is queued is freed at the end, unwalked.) */
 	pthread_mutex_lock(&p->lock);
-	if (p->idle <= p->queued || stopped(p)) {
+	if (p->idle <= p->queued) {
 		pthread_mutex_unlock(&p->lock);
 		task_free(t);
 		return;
@@ -585,6 +589,6 @@ int osx_walk_parallel(int dirfd, const char *root, const osx_walk_options *opt,
 		join_clear(j);
 		free(j);
 	}
-	stopped_by_cb = pool.stop;
+	stopped_by_cb = atomic_load(&pool.stop);
 	return stopped_by_cb ? 1 : 0;
 }

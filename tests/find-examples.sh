@@ -22,9 +22,9 @@ same() {
 	sort -z "$dir.want" >"$dir.want.s"
 	sort -z "$dir.got" >"$dir.got.s"
 	cmp -s "$dir.want.s" "$dir.got.s" ||
-		fail "osx-find $pre $post $root lists other entries than find"
+		fail "osx-find $jobs $pre $post $root lists other entries than find"
 	[ $((want != 0)) -eq $((got != 0)) ] ||
-		fail "osx-find $pre $post $root: exit $got, find: $want"
+		fail "osx-find $jobs $pre $post $root: exit $got, find: $want"
 	rm -f "$dir.want" "$dir.got" "$dir.want.s" "$dir.got.s"
 }
 
