@@ -255,18 +255,19 @@ int osx__walk_detach(osx_walk *w, struct frame *f)
 	} else {
 		up = w->parent_join;
 	}
+	/* The root's parent is the caller's dirfd, open for the whole walk.
+	 * (A parent that could not be reopened stays -1, as in the walk.) */
+	if (i == 0 && w->base_depth == 0) {
+		pfd = w->dirfd;
+	} else if (parent_fd(w) >= 0) {
+		pfd = dup_fd(parent_fd(w));
+		own = 1;
+		if (pfd < 0)
+			goto wait;
+	}
 	path = osx__malloc(f->pathlen + 1);
 	if (!path)
 		goto wait;
-	/* The root's parent is the caller's dirfd, open for the whole walk. */
-	if (i == 0 && w->base_depth == 0) {
-		pfd = w->dirfd;
-	} else {
-		pfd = parent_fd(w) >= 0 ? dup_fd(parent_fd(w)) : -1;
-		own = 1;
-		if (pfd < 0 && parent_fd(w) >= 0)
-			goto wait;
-	}
 	memcpy(path, w->path, f->pathlen);
 	path[f->pathlen] = '\0';
 	pthread_mutex_lock(&p->lock);

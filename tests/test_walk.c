@@ -1528,9 +1528,13 @@ static int sweep_par_cb(osx_walk_entry *e, unsigned worker, void *arg)
 	(void)worker;
 	assert_int_equal(strlen(e->path), e->pathlen);
 	/* Slow on the first level, so the other workers are idle by then and
-	 * subtrees are handed out (and their POSTs joined) in every run. */
+	 * subtrees are handed out in every run; slower at the POSTs below, so
+	 * the directories that handed them out are done first and leave their
+	 * own POSTs to the workers that finish last. */
 	if (e->event == OSX_WALK_DIR && e->depth == 1)
 		usleep(300);
+	if (e->event == OSX_WALK_DIR_POST && e->depth == 2)
+		usleep(1000);
 	if (e->event == OSX_WALK_ERROR || e->error.code) {
 		pthread_mutex_lock(&sp->lock);
 		if (!sp->failed++)
@@ -1563,10 +1567,12 @@ static void parallel_fault_sweep(void **state)
 
 	(void)state;
 	small_tree();
-	for (int i = 0; i < 12; i++) {
+	for (int i = 0; i < 8; i++) {
 		mkd("r/w%d", i);
-		mkd("r/w%d/x", i);
-		mkf("r/w%d/x/f", i);
+		for (int k = 0; k < 3; k++) {
+			mkd("r/w%d/x%d", i, k);
+			mkf("r/w%d/x%d/f", i, k);
+		}
 	}
 	/* Which call of a kind fails depends on how the workers share the
 	 * tree, so whichever it is: each failure must still be reported
