@@ -291,9 +291,10 @@ int osx__walk_detach(osx_walk *w, struct frame *f)
 	j->err_call = f->err_call;
 	j->detached = 1;
 	pthread_mutex_unlock(&p->lock);
-	/* The fd is the join's now. */
+	/* The fd is the join's now (-1 if it could not be reopened). */
+	if (f->fd >= 0)
+		w->open_fds--;
 	f->fd = -1;
-	w->open_fds--;
 	if (i == 0)
 		w->root_detached = 1;
 	f->join = NULL;
