@@ -171,15 +171,6 @@ static uint64_t with_uring(struct io_uring *ring)
 	return bytes;
 }
 
-static double cpu_now(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
 int main(int argc, char **argv)
 {
 	const char *root = "/usr";
@@ -217,14 +208,14 @@ int main(int argc, char **argv)
 	}
 	for (int r = 0; r < reps; r++) {
 		for (int k = 0; k < 2; k++) {
-			double t0 = bench_now(), c0 = cpu_now();
+			double t0 = bench_now(), c0 = bench_cpu_now();
 
 			if ((k + r) % 2 == 0)
 				with_fstatat();
 			else
 				with_uring(&ring);
 			t[(k + r) % 2][r] = bench_now() - t0;
-			c[(k + r) % 2][r] = cpu_now() - c0;
+			c[(k + r) % 2][r] = bench_cpu_now() - c0;
 		}
 	}
 	printf("  medians of %d rounds: fstatat %.0f ms (CPU of this process %.0f ms), "

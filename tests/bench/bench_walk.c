@@ -243,16 +243,6 @@ static long long run_count_lines(char *const argv[])
 	return lines;
 }
 
-/* CPU time of this process, all its threads (s). */
-static double cpu_now(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
 /* ---- the parallel walk and the stat walks ---- */
 
 /* Per worker, a cache line apart. */
@@ -450,7 +440,7 @@ static int bench_root(const char *root, const struct peers *pe, int reps)
 	/* Rounds run every walker once, so drift hits them all alike. */
 	for (int r = 0; r < reps; r++) {
 		for (int k = 0; k < NW; k++) {
-			double t0, c0 = cpu_now();
+			double t0, c0 = bench_cpu_now();
 
 			if (!on[k])
 				continue;
@@ -483,7 +473,7 @@ static int bench_root(const char *root, const struct peers *pe, int reps)
 			}
 			t[k][r] = bench_now() - t0;
 			if (k < W_CMDS)
-				cpu[k][r] = cpu_now() - c0;
+				cpu[k][r] = bench_cpu_now() - c0;
 		}
 	}
 	for (int k = 0; k < W_CMDS; k++)
