@@ -1,13 +1,20 @@
 /*
- * osx-find [-0] [-type f|d|l] [-L] [-xdev] [-maxdepth N] [-count] [--] ROOT...
+ * osx-find [-0] [-type f|d|l] [-L] [-xdev] [-maxdepth N] [-count] [-j N] [--] ROOT...
  *
  * A small find(1) on osx_walk: prints every entry under each ROOT (not ROOT
  * itself), as `find ROOT -mindepth 1` does, one per line or NUL-terminated
  * with -0; -count prints only how many matched.  Errors go to stderr in
  * Python's OSError form; the exit status is 1 if there was any.
+ *
+ * -j N walks with N workers (osx_walk_parallel; 0: one per CPU this process
+ * may use), as bfs -j does: the same entries, in an order that differs
+ * between directories.  Each worker fills an output buffer of its own and
+ * writes it whole, under a lock, so lines never mix.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +25,7 @@
 
 static const struct tool tool = {
 	"osx-find",
-	"Usage: osx-find [-0] [-type f|d|l] [-L] [-xdev] [-maxdepth N] [-count] [--] ROOT...\n"
+	"Usage: osx-find [-0] [-type f|d|l] [-L] [-xdev] [-maxdepth N] [-count] [-j N] [--] ROOT...\n"
 	"Print every entry under each ROOT, as find ROOT -mindepth 1 does.\n"
 	"  -0            end each name with a NUL instead of a newline\n"
 	"  -type f|d|l   only regular files, directories or symlinks\n"
@@ -26,6 +33,7 @@ static const struct tool tool = {
 	"  -xdev         stay on ROOT's filesystem\n"
 	"  -maxdepth N   go at most N levels down\n"
 	"  -count        print only how many entries matched\n"
+	"  -j N          walk with N worker threads (0: one per CPU)\n"
 	"  --help        display this help and exit\n"
 	"  --version     output version information and exit\n",
 	1,
@@ -39,6 +47,15 @@ struct find {
 	char term;
 	unsigned long long count;
 	int status;
+	unsigned jobs;          /* 1: osx_walk; else osx_walk_parallel's threads */
+	pthread_mutex_t lock;   /* -j: stdout, stderr, status */
+};
+
+/* -j: one worker's output and count. */
+struct out {
+	char buf[1 << 16];
+	size_t len;
+	unsigned long long count;
 };
 
 static void report(const osx_error *err)
@@ -65,17 +82,94 @@ static int entry_type(const struct find *fd, osx_walk_entry *ev)
 	return ev->ent.type;
 }
 
-static void match(struct find *fd, osx_walk_entry *ev)
+/* Is the entry printed (and counted)? */
+static int matches(const struct find *fd, osx_walk_entry *ev)
 {
 	if (ev->depth == 0 || ev->depth > fd->maxdepth)
+		return 0;
+	return !fd->type || entry_type(fd, ev) == fd->type;
+}
+
+/* -j: write a worker's buffer out whole. */
+static void flush_out(struct find *fd, struct out *o)
+{
+	pthread_mutex_lock(&fd->lock);
+	fwrite(o->buf, 1, o->len, stdout);
+	pthread_mutex_unlock(&fd->lock);
+	o->len = 0;
+}
+
+/* Print a matching entry: to stdout, or (o non-NULL) to a worker's buffer. */
+static void match(struct find *fd, struct out *o, osx_walk_entry *ev)
+{
+	if (!matches(fd, ev))
 		return;
-	if (fd->type && entry_type(fd, ev) != fd->type)
+	if (o) {
+		o->count++;
+		if (fd->count_only)
+			return;
+		if (o->len + ev->pathlen + 1 > sizeof(o->buf))
+			flush_out(fd, o);
+		if (ev->pathlen + 1 > sizeof(o->buf)) {
+			pthread_mutex_lock(&fd->lock);
+			fwrite(ev->path, 1, ev->pathlen, stdout);
+			putchar(fd->term);
+			pthread_mutex_unlock(&fd->lock);
+			return;
+		}
+		memcpy(o->buf + o->len, ev->path, ev->pathlen);
+		o->buf[o->len + ev->pathlen] = fd->term;
+		o->len += ev->pathlen + 1;
 		return;
+	}
 	fd->count++;
 	if (fd->count_only)
 		return;
 	fwrite(ev->path, 1, ev->pathlen, stdout);
 	putchar(fd->term);
+}
+
+static void failed(struct find *fd, const osx_error *err)
+{
+	if (fd->jobs != 1)
+		pthread_mutex_lock(&fd->lock);
+	report(err);
+	fd->status = 1;
+	if (fd->jobs != 1)
+		pthread_mutex_unlock(&fd->lock);
+}
+
+/* One event, from either walk. */
+static void event(struct find *fd, struct out *o, osx_walk_entry *ev)
+{
+	switch (ev->event) {
+	case OSX_WALK_ERROR:
+		/* As find: an entry that exists but cannot be read is still
+		 * listed; a loop or a vanished entry is not. */
+		if (ev->error.code != ELOOP && ev->error.code != ENOENT)
+			match(fd, o, ev);
+		failed(fd, &ev->error);
+		break;
+	case OSX_WALK_DIR_POST:
+		if (ev->error.code)
+			failed(fd, &ev->error);
+		break;
+	default:
+		match(fd, o, ev);
+	}
+}
+
+struct par {
+	struct find *fd;
+	struct out *outs;
+};
+
+static int par_event(osx_walk_entry *ev, unsigned worker, void *arg)
+{
+	struct par *p = arg;
+
+	event(p->fd, &p->outs[worker], ev);
+	return OSX_WALK_CONTINUE;
 }
 
 static void find_root(struct find *fd, const char *root)
@@ -84,36 +178,34 @@ static void find_root(struct find *fd, const char *root)
 	osx_error err;
 	osx_walk *w;
 
-	w = osx_walk_open(root, &fd->opt, &err);
-	if (!w) {
-		report(&err);
-		fd->status = 1;
+	if (fd->jobs != 1) {
+		unsigned n = fd->jobs ? fd->jobs : (unsigned)osx_process_cpu_count(NULL);
+		struct par p = { fd, calloc(n ? n : 1, sizeof(struct out)) };
+
+		if (!p.outs) {
+			perror("osx-find");
+			exit(1);
+		}
+		if (osx_walk_parallel(AT_FDCWD, root, &fd->opt, n, par_event, &p, &err) < 0)
+			failed(fd, &err);
+		for (unsigned i = 0; i < (n ? n : 1); i++) {
+			flush_out(fd, &p.outs[i]);
+			fd->count += p.outs[i].count;
+		}
+		free(p.outs);
 		return;
 	}
-	while (osx_walk_next(w, &ev) == 1) {
-		switch (ev->event) {
-		case OSX_WALK_ERROR:
-			/* As find: an entry that exists but cannot be read is
-			 * still listed; a loop or a vanished entry is not. */
-			if (ev->error.code != ELOOP && ev->error.code != ENOENT)
-				match(fd, ev);
-			report(&ev->error);
-			fd->status = 1;
-			break;
-		case OSX_WALK_DIR_POST:
-			if (ev->error.code) {
-				report(&ev->error);
-				fd->status = 1;
-			}
-			break;
-		default:
-			match(fd, ev);
-		}
+	w = osx_walk_open(root, &fd->opt, &err);
+	if (!w) {
+		failed(fd, &err);
+		return;
 	}
+	while (osx_walk_next(w, &ev) == 1)
+		event(fd, NULL, ev);
 	osx_walk_close(w);
 }
 
-static unsigned parse_depth(const char *s)
+static unsigned parse_number(const char *s)
 {
 	char *end;
 	unsigned long n;
@@ -127,7 +219,8 @@ static unsigned parse_depth(const char *s)
 
 int main(int argc, char **argv)
 {
-	struct find fd = { .maxdepth = -1u, .term = '\n' };
+	struct find fd = { .maxdepth = -1u, .term = '\n', .jobs = 1,
+			   .lock = PTHREAD_MUTEX_INITIALIZER };
 	int i, nroots = 0, opts = 1;
 
 	static char obuf[1 << 16];
@@ -149,8 +242,10 @@ int main(int argc, char **argv)
 			fd.opt.flags |= OSX_WALK_XDEV;
 		} else if (opts && !strcmp(a, "-count")) {
 			fd.count_only = 1;
+		} else if (opts && !strcmp(a, "-j") && i + 1 < argc) {
+			fd.jobs = parse_number(argv[++i]);
 		} else if (opts && !strcmp(a, "-maxdepth") && i + 1 < argc) {
-			fd.maxdepth = parse_depth(argv[++i]);
+			fd.maxdepth = parse_number(argv[++i]);
 			/* The walk's 0 means no limit; depth 0 prints nothing anyway. */
 			fd.opt.max_depth = fd.maxdepth ? fd.maxdepth : 1;
 		} else if (opts && !strcmp(a, "-type") && i + 1 < argc) {

@@ -23,7 +23,7 @@ static int nrules;
 
 /*
  * The call sites faults were faked at, open-addressed by address.  Written
- * with plain stores only (no allocation, no lock, no syscall), so recording
+ * with atomic stores only (no allocation, no lock, no syscall), so recording
  * is async-signal-safe and works in a CLONE_VM|CLONE_VFORK spawn child,
  * which fills its suspended parent's table.
  */
@@ -43,20 +43,25 @@ static void record(const void *site)
 	if (!site)
 		return;
 	for (n = 0; n < OSX__FAULT_MAX_SITES; n++, i = (i + 1) % OSX__FAULT_MAX_SITES) {
-		if (sites[i] == site)
+		const void *empty = NULL;
+
+		if (__atomic_load_n(&sites[i], __ATOMIC_RELAXED) == site)
 			return;
-		if (!sites[i]) {
-			sites[i] = site;
-			nsites++;
+		if (__atomic_compare_exchange_n(&sites[i], &empty, site, 0, __ATOMIC_RELAXED,
+						__ATOMIC_RELAXED)) {
+			__atomic_add_fetch(&nsites, 1, __ATOMIC_RELAXED);
 			return;
 		}
+		if (empty == site)
+			return;
 	}
-	nsites++; /* the table is full: counted, not kept, so the loss shows */
+	/* the table is full: counted, not kept, so the loss shows */
+	__atomic_add_fetch(&nsites, 1, __ATOMIC_RELAXED);
 }
 
 int osx__fault_hit(enum osx__sys sys, const void *site)
 {
-	unsigned long n = ++counts[sys];
+	unsigned long n = __atomic_add_fetch(&counts[sys], 1, __ATOMIC_RELAXED);
 	int i;
 
 	for (i = 0; i < nrules; i++)
@@ -108,7 +113,7 @@ void osx__fault_cap(enum osx__sys sys, size_t max)
 
 unsigned long osx__fault_count(enum osx__sys sys)
 {
-	return counts[sys];
+	return __atomic_load_n(&counts[sys], __ATOMIC_RELAXED);
 }
 
 unsigned long osx__fault_total(void)
@@ -117,7 +122,7 @@ unsigned long osx__fault_total(void)
 	int i;
 
 	for (i = 0; i < OSX__SYS_COUNT; i++)
-		total += counts[i];
+		total += __atomic_load_n(&counts[i], __ATOMIC_RELAXED);
 	return total;
 }
 

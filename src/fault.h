@@ -1,8 +1,9 @@
 /*
  * Fault injection for the syscall shim.  Compiled into the instrumented copy
  * of the library that tests link (OSX_FAULT_INJECTION defined); the installed
- * library has no hook and no cost.  Not thread-safe: tests drive it from one
- * thread.  A child created with CLONE_VM|CLONE_VFORK shares these counters
+ * library has no hook and no cost.  Tests arm and reset it from one thread;
+ * the hook itself may be hit from many at once (the parallel walk's
+ * workers), so its counters and the site table are updated atomically.  A child created with CLONE_VM|CLONE_VFORK shares these counters
  * (the parent is suspended meanwhile), so a test can also fail a call the
  * spawn child makes, such as its execve.
  */
@@ -26,7 +27,7 @@
 	X(pidfd_open) X(pidfd_send_signal) X(close_range) X(chdir) X(fchdir)  \
 	X(setsid) X(setpgid) X(sigprocmask) X(sigaction) X(sigtimedwait)     \
 	X(prlimit) X(mmap) X(munmap) X(mprotect) X(execveat) X(setgroups)     \
-	X(setresuid) X(setresgid)                                             \
+	X(setresuid) X(setresgid) X(pthread_create)                           \
 	/* directories */                                                     \
 	X(getdents64) X(mkdirat) X(unlinkat) X(renameat2) X(linkat)           \
 	X(symlinkat) X(readlinkat)                                            \

@@ -976,6 +976,20 @@ uid_t osx__sys_getuid(void)
 	return getuid();
 }
 
+/* ---- threads ---- */
+
+int osx__sys_pthread_create(pthread_t *thread, void *(*fn)(void *), void *arg)
+{
+#ifdef OSX_FAULT_INJECTION
+	int e = inject(OSX__SYS_pthread_create, SITE);
+
+	if (e)
+		return -e;
+#endif
+	/* pthread_create returns the error instead of setting errno. */
+	return -pthread_create(thread, NULL, fn, arg);
+}
+
 /* ---- memory ---- */
 
 void *osx__malloc(size_t len)

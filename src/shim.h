@@ -18,6 +18,7 @@
 #define OSX_SHIM_H
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <poll.h>
 #include <pwd.h>
 #include <sched.h>
@@ -305,6 +306,9 @@ int osx__sys_getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t l
 int osx__sys_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t len,
 			struct passwd **res);
 uid_t osx__sys_getuid(void);
+
+/* threads: 0 or -errno */
+int osx__sys_pthread_create(pthread_t *thread, void *(*fn)(void *), void *arg);
 
 /* memory: NULL on failure (ENOMEM) */
 void *osx__malloc(size_t len);

@@ -1,11 +1,13 @@
 #!/bin/sh
 # examples/osx-find against find(1): the same entries (as sets) on awkward
-# generated trees and on /usr, with each option, and the same exit status.
+# generated trees and on /usr, with each option, and the same exit status;
+# with -j 3 (the parallel walk) as well.
 set -eu
 find_=$1
 dir=$(mktemp -d)
 trap 'chmod -R u+rwx "$dir" 2>/dev/null; rm -rf "$dir"' EXIT
 fails=0
+jobs=""
 fail() { echo "FAILED: $*"; fails=$((fails + 1)); }
 
 # Same set of NUL-terminated paths and same exit status.  $1: find's
@@ -16,13 +18,13 @@ same() {
 	# shellcheck disable=SC2086
 	find $pre "$root" -mindepth 1 $post -print0 >"$dir.want" 2>/dev/null || want=$?
 	# shellcheck disable=SC2086
-	"$find_" -0 $pre $post "$root" >"$dir.got" 2>/dev/null || got=$?
+	"$find_" -0 $jobs $pre $post "$root" >"$dir.got" 2>/dev/null || got=$?
 	sort -z "$dir.want" >"$dir.want.s"
 	sort -z "$dir.got" >"$dir.got.s"
 	cmp -s "$dir.want.s" "$dir.got.s" ||
-		fail "osx-find $pre $post $root lists other entries than find"
+		fail "osx-find $jobs $pre $post $root lists other entries than find"
 	[ $((want != 0)) -eq $((got != 0)) ] ||
-		fail "osx-find $pre $post $root: exit $got, find: $want"
+		fail "osx-find $jobs $pre $post $root: exit $got, find: $want"
 	rm -f "$dir.want" "$dir.got" "$dir.want.s" "$dir.got.s"
 }
 
@@ -51,17 +53,23 @@ ten=$long/$long/$long/$long/$long/$long/$long/$long/$long/$long
 mkdir "$deep"
 (cd "$deep" && mkdir -p "$ten" && cd "$ten" && mkdir -p "$ten" && : >"$ten/deep-file")
 
-for opts in "" "-type f" "-type d" "-type l" "-maxdepth 1" "-maxdepth 3" "-xdev" \
-	"-type f -maxdepth 2"; do
-	same "" "$opts" "$t"
-	same "-L" "$opts" "$t"
+for jobs in "" "-j 3"; do
+	for opts in "" "-type f" "-type d" "-type l" "-maxdepth 1" "-maxdepth 3" "-xdev" \
+		"-type f -maxdepth 2"; do
+		same "" "$opts" "$t"
+		same "-L" "$opts" "$t"
+	done
+	same "" "" "$t/"
+	same "" "" "$deep"
+	same "" "-type f" "$deep"
+	# shellcheck disable=SC2086
+	[ "$("$find_" $jobs -type f -count "$deep")" = 1 ] ||
+		fail "osx-find $jobs: the bottom of the deep chain"
+	same "" "" "$t/dirlink"
+	same "" "" "$t/a/b/c/file"
 done
-same "" "" "$t/"
-same "" "" "$deep"
-same "" "-type f" "$deep"
-[ "$("$find_" -type f -count "$deep")" = 1 ] || fail "osx-find: the bottom of the deep chain"
-same "" "" "$t/dirlink"
-same "" "" "$t/a/b/c/file"
+jobs=""
+[ "$("$find_" -j 2 -count "$t")" -eq "$("$find_" -count "$t")" ] || fail "osx-find -j 2 -count"
 
 # -count and a loop's error message (exit 1 as find -L).
 [ "$("$find_" -count "$t")" -eq "$(find "$t" -mindepth 1 -printf x | wc -c)" ] ||
@@ -100,6 +108,10 @@ chmod 755 "$t/locked"
 
 # The real thing: /usr, as sets, and regular files only.
 same "" "" /usr
+same "" "-type f" /usr
+jobs="-j 2"
+same "" "" /usr
+jobs="-j 0"
 same "" "-type f" /usr
 
 [ "$fails" -eq 0 ] || exit 1

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -759,34 +760,56 @@ static void xdev(void **state)
 	assert_int_equal(below_proc, 0);
 }
 
+/* small_tree() with r/locked, unreadable (mode 0), holding a file. */
+static void locked_tree(void)
+{
+	small_tree();
+	mkd("r/locked");
+	mkf("r/locked/secret");
+	assert_int_equal(chmod(tpath("r/locked"), 0), 0);
+	assert_int_equal(chmod(osx_test_tmpdir(), 0755), 0);
+}
+
+/* fork(); the child runs as user 65534 if this is root, so permissions
+ * apply to it. */
+static pid_t fork_unprivileged(void)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0 && geteuid() == 0 && (setgid(65534) < 0 || setuid(65534) < 0))
+		_exit(2);
+	return pid;
+}
+
+/* The child exited with status 0. */
+static void wait_ok(pid_t pid)
+{
+	int status;
+
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* Run the walk in a child that is not root, so permissions apply. */
 static void unreadable_directory(void **state)
 {
 	struct log lg;
 	pid_t pid;
-	int status;
 
 	(void)state;
-	small_tree();
-	mkd("r/locked");
-	mkf("r/locked/secret");
+	locked_tree();
 	mkf("r/z-after");
-	assert_int_equal(chmod(tpath("r/locked"), 0), 0);
-	assert_int_equal(chmod(osx_test_tmpdir(), 0755), 0);
-	pid = fork();
-	assert_true(pid >= 0);
+	pid = fork_unprivileged();
 	if (pid == 0) {
-		if (geteuid() == 0 && (setgid(65534) < 0 || setuid(65534) < 0))
-			_exit(2);
 		walk_log("r", OSX_WALK_SORT, 0, NULL, &lg);
 		_exit(lg.errors == 1 && lg.first.code == EACCES &&
 				      strstr(lg.text, "X r/locked\nF r/z-after\nP r\n") &&
 				      !strstr(lg.text, "secret") ?
 			      0 : 1);
 	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	wait_ok(pid);
 
 	/* The same seen in-process by injecting the EACCES. */
 	osx__fault_fail(OSX__SYS_openat, 3, 1, EACCES);
@@ -955,6 +978,35 @@ static unsigned long fstats_to_bottom(void)
 	return n;
 }
 
+/* Memory on a deep chain: the entries of every level share one stack, so
+ * the allocations grow with the log of the depth (the buffers double),
+ * not one array or two per level. */
+static void deep_chain_allocations(void **state)
+{
+	unsigned long allocs;
+	unsigned dirs = 0;
+	osx_walk_entry *e;
+	osx_walk *w;
+
+	(void)state;
+	deep_chain(1000);
+	allocs = osx__fault_count(OSX__SYS_malloc) + osx__fault_count(OSX__SYS_calloc) +
+		 osx__fault_count(OSX__SYS_realloc);
+	w = osx_walk_open(tpath("r"), NULL, NULL);
+	assert_non_null(w);
+	while (osx_walk_next(w, &e) == 1) {
+		assert_int_not_equal(e->event, OSX_WALK_ERROR);
+		dirs += e->event == OSX_WALK_DIR;
+	}
+	osx_walk_close(w);
+	assert_int_equal(dirs, 1001);
+	allocs = osx__fault_count(OSX__SYS_malloc) + osx__fault_count(OSX__SYS_calloc) +
+		 osx__fault_count(OSX__SYS_realloc) - allocs;
+	print_message("deep chain: %lu allocations for 1000 levels\n", allocs);
+	assert_true(allocs < 40);
+	assert_int_equal(osx_rmtree(tpath("r"), NULL, NULL, NULL), 0);
+}
+
 /* The evicted directories cannot be checked once reopened: rmtree says
  * why (the fstat that failed), never EBADF from an unlinkat on the -1 of
  * a directory it could not reopen. */
@@ -1079,6 +1131,459 @@ static void null_arguments(void **state)
 	assert_int_equal(errno, EINVAL);
 }
 
+/* ---- the parallel walk against the single one ---- */
+
+/* One event, as the comparison sees it. */
+struct rec {
+	char *path;
+	char kind;
+	unsigned depth;
+	unsigned char type;
+	int code;
+	unsigned long seq; /* delivery order (parallel: across workers) */
+};
+
+struct recs {
+	pthread_mutex_t lock;
+	struct rec *v;
+	size_t n, cap;
+	unsigned long seq;
+	const char *prune; /* a path to prune (SKIP), or NULL */
+	unsigned long stop_at; /* STOP at this event (0: never) */
+	unsigned long after_stop;
+	unsigned threads_seen;
+	int bad;           /* an entry whose fds did not work */
+};
+
+static void recs_add(struct recs *rs, const osx_walk_entry *e)
+{
+	struct rec *r;
+
+	if (rs->n == rs->cap) {
+		rs->cap = rs->cap ? 2 * rs->cap : 1024;
+		rs->v = realloc(rs->v, rs->cap * sizeof(*rs->v));
+		assert_non_null(rs->v);
+	}
+	r = &rs->v[rs->n++];
+	r->path = strdup(e->path);
+	assert_non_null(r->path);
+	r->kind = kind(e);
+	r->depth = e->depth;
+	r->type = e->ent.type;
+	r->code = e->error.code;
+	r->seq = rs->seq++;
+}
+
+/* The fds an event carries must work right then: ent.dirfd reaches the
+ * entry, fd is the directory.  0 when they do. */
+static int check_fds(const osx_walk_entry *e)
+{
+	struct stat st, self;
+
+	if (strlen(e->path) != e->pathlen)
+		return -1;
+	if (e->event == OSX_WALK_ERROR || e->depth == 0)
+		return 0;
+	if (e->ent.dirfd < 0 ||
+	    fstatat(e->ent.dirfd, e->ent.name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return e->event == OSX_WALK_DIR_POST && e->ent.dirfd < 0 ? 0 : -1;
+	if ((e->event == OSX_WALK_DIR || e->event == OSX_WALK_DIR_POST) && e->fd >= 0 &&
+	    (fstat(e->fd, &self) < 0 || (S_ISDIR(st.st_mode) && self.st_ino != st.st_ino)))
+		return -1;
+	return 0;
+}
+
+static int parallel_cb(osx_walk_entry *e, unsigned worker, void *arg)
+{
+	struct recs *rs = arg;
+	int r = OSX_WALK_CONTINUE, bad = check_fds(e);
+
+	pthread_mutex_lock(&rs->lock);
+	if (rs->stop_at && rs->seq >= rs->stop_at)
+		rs->after_stop++;
+	recs_add(rs, e);
+	rs->bad += bad;
+	rs->threads_seen |= 1u << (worker % 32);
+	if (rs->prune && e->event == OSX_WALK_DIR && !strcmp(e->path, rs->prune))
+		r = OSX_WALK_SKIP;
+	if (rs->stop_at && rs->seq == rs->stop_at)
+		r = OSX_WALK_STOP;
+	pthread_mutex_unlock(&rs->lock);
+	return r;
+}
+
+static int rec_order(const void *a, const void *b)
+{
+	const struct rec *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+
+	if (c)
+		return c;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+static void recs_free(struct recs *rs)
+{
+	for (size_t i = 0; i < rs->n; i++)
+		free(rs->v[i].path);
+	free(rs->v);
+	rs->v = NULL;
+	rs->n = rs->cap = 0;
+}
+
+static void walk_single(const char *root, const osx_walk_options *opt, struct recs *rs)
+{
+	osx_walk_entry *e;
+	osx_walk *w = osx_walk_open(root, opt, NULL);
+
+	assert_non_null(w);
+	while (osx_walk_next(w, &e) == 1) {
+		rs->bad += check_fds(e);
+		recs_add(rs, e);
+		if (rs->prune && e->event == OSX_WALK_DIR && !strcmp(e->path, rs->prune))
+			osx_walk_prune(w);
+	}
+	osx_walk_close(w);
+	qsort(rs->v, rs->n, sizeof(*rs->v), rec_order);
+}
+
+/* The record of path's kind-event in sorted rs, or NULL. */
+static const struct rec *find_rec(const struct recs *rs, const char *path, size_t len,
+				  const char *kinds)
+{
+	size_t lo = 0, hi = rs->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strncmp(rs->v[mid].path, path, len);
+
+		if (c == 0 && rs->v[mid].path[len])
+			c = 1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < rs->n && !strncmp(rs->v[lo].path, path, len) && !rs->v[lo].path[len]; lo++)
+		if (strchr(kinds, rs->v[lo].kind))
+			return &rs->v[lo];
+	return NULL;
+}
+
+/*
+ * The parallel walk of root with each thread count gives the same events,
+ * entry for entry, as the single walk; every event comes after its
+ * parent's DIR and before its parent's POST; the fds work in each.
+ */
+static void same_as_single(const char *root, unsigned flags, unsigned max_depth,
+			   const char *prune)
+{
+	static const unsigned threads[] = { 2, 3, 8 };
+	osx_walk_options opt = { flags, max_depth };
+	struct recs one = { .prune = prune }, par;
+	size_t i, k;
+
+	walk_single(root, &opt, &one);
+	assert_int_equal(one.bad, 0);
+	for (k = 0; k < sizeof(threads) / sizeof(threads[0]); k++) {
+		memset(&par, 0, sizeof(par));
+		pthread_mutex_init(&par.lock, NULL);
+		par.prune = prune;
+		assert_int_equal(osx_walk_parallel(AT_FDCWD, root, &opt, threads[k], parallel_cb,
+						   &par, NULL), 0);
+		pthread_mutex_destroy(&par.lock);
+		assert_int_equal(par.bad, 0);
+		/* A tree this big is shared: more than one worker delivered. */
+		if (one.n > 4000 && !(par.threads_seen & (par.threads_seen - 1)))
+			fail_msg("%s, %u threads: one worker did it all", root, threads[k]);
+		if (getenv("OSX_TEST_VERBOSE"))
+			print_message("%s: %u threads, workers seen %#x, %zu events\n", root,
+				      threads[k], par.threads_seen, par.n);
+		qsort(par.v, par.n, sizeof(*par.v), rec_order);
+		if (par.n != one.n)
+			fail_msg("%s, %u threads: %zu events, single walk %zu", root, threads[k],
+				 par.n, one.n);
+		for (i = 0; i < par.n; i++) {
+			const struct rec *a = &one.v[i], *b = &par.v[i];
+
+			if (strcmp(a->path, b->path) || a->kind != b->kind || a->depth != b->depth ||
+			    a->type != b->type || a->code != b->code)
+				fail_msg("%s, %u threads: event %zu is %c %s (depth %u, type %u, "
+					 "errno %d), single walk %c %s (%u, %u, %d)", root,
+					 threads[k], i, b->kind, b->path, b->depth, b->type, b->code,
+					 a->kind, a->path, a->depth, a->type, a->code);
+		}
+		/* Along each path: after the parent's DIR, before its POST. */
+		for (i = 0; i < par.n; i++) {
+			const struct rec *r = &par.v[i], *pre, *post;
+			const char *slash = strrchr(r->path, '/');
+
+			if (r->depth == 0)
+				continue;
+			pre = find_rec(&par, r->path, (size_t)(slash - r->path), "D");
+			post = find_rec(&par, r->path, (size_t)(slash - r->path), "PE");
+			assert_non_null(pre);
+			assert_true(pre->seq < r->seq);
+			if (post)
+				assert_true(r->seq < post->seq);
+		}
+		recs_free(&par);
+	}
+	recs_free(&one);
+}
+
+static void parallel_small_trees(void **state)
+{
+	(void)state;
+	small_tree();
+	mkl("..", "r/a/up");
+	for (int i = 0; i < 40; i++) {
+		mkd("r/w%d", i);
+		mkd("r/w%d/x", i);
+		mkf("r/w%d/x/f", i);
+		mkl("../..", "r/w%d/x/loop", i);
+	}
+	same_as_single(tpath("r"), 0, 0, NULL);
+	same_as_single(tpath("r"), OSX_WALK_SORT, 0, NULL);
+	same_as_single(tpath("r"), OSX_WALK_FOLLOW, 0, NULL);
+	same_as_single(tpath("r"), OSX_WALK_FOLLOW | OSX_WALK_XDEV, 0, NULL);
+	same_as_single(tpath("r"), 0, 1, NULL);
+	same_as_single(tpath("r"), OSX_WALK_FOLLOW, 3, NULL);
+	same_as_single(tpath("r"), 0, 0, tpath("r/w7"));
+	same_as_single(tpath("r"), 0, 0, tpath("r"));
+	mkl("r", "lr");
+	same_as_single(tpath("lr"), 0, 0, NULL);
+	same_as_single(tpath("lr"), OSX_WALK_FOLLOW_ROOT, 0, NULL);
+	same_as_single(tpath("missing"), 0, 0, NULL);
+	same_as_single(tpath("r/f1"), 0, 0, NULL);
+}
+
+static void parallel_odd_and_deep(void **state)
+{
+	static const char *odd[] = { "new\nline", " space", "-dash", "\xff\xfe bad utf-8" };
+	int n = osx_test_under_valgrind() ? 500 : 5000, dfd, i;
+	char name[256];
+
+	(void)state;
+	mkd("r");
+	mkd("r/big");
+	for (i = 0; i < n; i++)
+		mkf("r/big/entry-%05d", i);
+	for (i = 0; i < 4; i++) {
+		mkd("r/%s", odd[i]);
+		mkf("r/%s/%s", odd[i], odd[i]);
+	}
+	assert_int_equal(mkfifo(tpath("r/fifo"), 0644), 0);
+	mksock("r/sock");
+	/* Deeper than PATH_MAX, and than the fd budget. */
+	memset(name, 'd', 255);
+	name[255] = '\0';
+	dfd = open(tpath("r"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = make_chain(dfd, name, 20);
+	for (i = 0; i < 3; i++) {
+		int sub = make_chain(openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC),
+				     i == 0 ? "s" : i == 1 ? "t" : "u", 150);
+
+		close(sub);
+	}
+	close(dfd);
+	same_as_single(tpath("r"), 0, 0, NULL);
+	same_as_single(tpath("r"), OSX_WALK_FOLLOW, 0, NULL);
+	assert_int_equal(osx_rmtree(tpath("r"), NULL, NULL, NULL), 0);
+}
+
+static void parallel_usr(void **state)
+{
+	(void)state;
+	if (access("/usr/include", R_OK) != 0)
+		skip();
+	same_as_single(osx_test_under_valgrind() ? "/usr/include" : "/usr", 0, 0, NULL);
+}
+
+/* An unreadable directory, as a user permissions apply to. */
+static void parallel_unreadable(void **state)
+{
+	pid_t pid;
+
+	(void)state;
+	locked_tree();
+	pid = fork_unprivileged();
+	if (pid == 0) {
+		same_as_single(tpath("r"), 0, 0, NULL);
+		_exit(0);
+	}
+	wait_ok(pid);
+	assert_int_equal(chmod(tpath("r/locked"), 0755), 0);
+}
+
+/* OSX_WALK_STOP: every worker stops at its next event, fds all closed. */
+static void parallel_stop(void **state)
+{
+	struct recs rs;
+	int i;
+
+	(void)state;
+	mkd("r");
+	for (i = 0; i < 50; i++) {
+		mkd("r/d%d", i);
+		for (int j = 0; j < 20; j++)
+			mkf("r/d%d/f%d", i, j);
+	}
+	memset(&rs, 0, sizeof(rs));
+	pthread_mutex_init(&rs.lock, NULL);
+	rs.stop_at = 100;
+	assert_int_equal(osx_walk_parallel(AT_FDCWD, tpath("r"), NULL, 4, parallel_cb, &rs, NULL),
+			 1);
+	pthread_mutex_destroy(&rs.lock);
+	/* A callback already running on another worker may still finish. */
+	assert_true(rs.after_stop <= 4);
+	recs_free(&rs);
+}
+
+static void parallel_bad_arguments(void **state)
+{
+	osx_error err;
+
+	(void)state;
+	assert_int_equal(osx_walk_parallel(AT_FDCWD, NULL, NULL, 2, parallel_cb, NULL, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(osx_walk_parallel(AT_FDCWD, ".", NULL, 2, NULL, NULL, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+}
+
+struct race {
+	pthread_mutex_t lock;
+	int outside;
+};
+
+static int race_cb(osx_walk_entry *e, unsigned worker, void *arg)
+{
+	struct race *rc = arg;
+
+	(void)worker;
+	if (strstr(e->path, "victim")) {
+		pthread_mutex_lock(&rc->lock);
+		rc->outside++;
+		pthread_mutex_unlock(&rc->lock);
+	}
+	return OSX_WALK_CONTINUE;
+}
+
+/* A directory of the tree swapped for a symlink to one outside it, again
+ * and again, while parallel walks run: none ever goes outside. */
+static void parallel_symlink_race(void **state)
+{
+	int rounds = osx_test_under_valgrind() ? 20 : 300, i, status;
+	struct race rc = { PTHREAD_MUTEX_INITIALIZER, 0 };
+	pid_t pid;
+
+	(void)state;
+	mkd("outside");
+	for (i = 0; i < 10; i++)
+		mkf("outside/victim%d", i);
+	mkd("r");
+	mkd("hold");
+	for (i = 0; i < 8; i++) {
+		mkd("r/x%d", i);
+		mkf("r/x%d/f", i);
+	}
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char x[PATH_MAX], held[PATH_MAX];
+
+		for (unsigned n = 0;; n++) {
+			snprintf(x, sizeof(x), "%s", tpath("r/x%u", n % 8));
+			snprintf(held, sizeof(held), "%s", tpath("hold/x%u", n % 8));
+			if (rename(x, held) == 0) {
+				if (symlink("../outside", x) == 0)
+					unlink(x);
+				rename(held, x);
+			}
+		}
+	}
+	for (i = 0; i < rounds; i++)
+		assert_true(osx_walk_parallel(AT_FDCWD, tpath("r"), NULL, 3, race_cb, &rc, NULL) ==
+			    0);
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(rc.outside, 0);
+}
+
+/* A parallel walk: -1 with the first error event's error. */
+struct sweep_par {
+	pthread_mutex_t lock;
+	unsigned flags;
+	int failed;
+	osx_error first;
+};
+
+static int sweep_par_cb(osx_walk_entry *e, unsigned worker, void *arg)
+{
+	struct sweep_par *sp = arg;
+
+	(void)worker;
+	assert_int_equal(strlen(e->path), e->pathlen);
+	/* Slow on the first level, so the other workers are idle by then and
+	 * subtrees are handed out in every run; slower at the POSTs below, so
+	 * the directories that handed them out are done first and leave their
+	 * own POSTs to the workers that finish last. */
+	if (e->event == OSX_WALK_DIR && e->depth == 1)
+		usleep(300);
+	if (e->event == OSX_WALK_DIR_POST && e->depth == 2)
+		usleep(1000);
+	if (e->event == OSX_WALK_ERROR || e->error.code) {
+		pthread_mutex_lock(&sp->lock);
+		if (!sp->failed++)
+			sp->first = e->error;
+		pthread_mutex_unlock(&sp->lock);
+	}
+	return OSX_WALK_CONTINUE;
+}
+
+static long sweep_parallel(void *ctx, osx_error *err)
+{
+	struct sweep_par *sp = ctx;
+
+	sp->failed = 0;
+	if (osx_walk_parallel(AT_FDCWD, tpath("r"), &(osx_walk_options){ sp->flags, 0 }, 3,
+			      sweep_par_cb, sp, err) < 0)
+		return -1;
+	if (!sp->failed)
+		return 0;
+	*err = sp->first;
+	errno = err->code;
+	return -1;
+}
+
+static void parallel_fault_sweep(void **state)
+{
+	static const unsigned flag_sets[] = { 0, OSX_WALK_FOLLOW };
+	struct sweep_par sp = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct osx_sweep s = { .run = sweep_parallel, .ctx = &sp };
+
+	(void)state;
+	small_tree();
+	for (int i = 0; i < 8; i++) {
+		mkd("r/w%d", i);
+		for (int k = 0; k < 3; k++) {
+			mkd("r/w%d/x%d", i, k);
+			mkf("r/w%d/x%d/f", i, k);
+		}
+	}
+	/* Which call of a kind fails depends on how the workers share the
+	 * tree, so whichever it is: each failure must still be reported
+	 * under its own name, with no fd left open. */
+	s.cleanup[OSX__SYS_close] = 1;
+	for (size_t i = 0; i < sizeof(flag_sets) / sizeof(flag_sets[0]); i++) {
+		sp.flags = flag_sets[i];
+		osx_sweep_run(&s);
+	}
+}
+
 /* ---- fault sweeps ---- */
 
 /* A whole walk: -1 with the first error event's error. */
@@ -1183,11 +1688,20 @@ int main(void)
 		OSX_TEST(rmtree_bad_roots),
 		OSX_TEST(rmtree_reports_each_error),
 		OSX_TEST(rmtree_reopen_fails),
+		OSX_TEST(deep_chain_allocations),
 		OSX_TEST(rmtree_root_error_once),
 		OSX_TEST(rmtree_refuses_dot_dotdot_root),
 		OSX_TEST(null_arguments),
 		OSX_TEST(walk_fault_sweep),
 		OSX_TEST(rmtree_fault_sweep),
+		OSX_TEST(parallel_small_trees),
+		OSX_TEST(parallel_odd_and_deep),
+		OSX_TEST(parallel_usr),
+		OSX_TEST(parallel_unreadable),
+		OSX_TEST(parallel_stop),
+		OSX_TEST(parallel_bad_arguments),
+		OSX_TEST(parallel_symlink_race),
+		OSX_TEST(parallel_fault_sweep),
 	};
 
 	return OSX_RUN(tests);

@@ -144,37 +144,78 @@ typedef struct osx_walk_entry {
  * bad arguments (root NULL: EINVAL) or ENOMEM: a root that cannot be
  * opened is the first event, an OSX_WALK_ERROR.  Close with
  * osx_walk_close().
- * Safety: MT-Safe, AS-Unsafe, non-blocking. */
+ * Safety: MT-Safe, AS-Unsafe, non-blocking.
+ */
 OSX_API osx_walk *osx_walk_open(const char *root, const osx_walk_options *opt,
 				osx_error *err) OSX_NONNULL(1);
-/* osx_walk_open() with root relative to the directory fd dirfd (os.fwalk
- * with dir_fd; AT_FDCWD is osx_walk_open).  The walk uses dirfd, never
- * closes it: keep it open until osx_walk_close().
- * Safety: MT-Safe, AS-Unsafe, non-blocking. */
+/* Start a walk of root relative to the directory fd dirfd (os.fwalk).
+ * As osx_walk_open() otherwise (AT_FDCWD is osx_walk_open).  The walk
+ * uses dirfd, never closes it: keep it open until osx_walk_close().
+ * Safety: MT-Safe, AS-Unsafe, non-blocking.
+ */
 OSX_API osx_walk *osx_fwalk_open(int dirfd, const char *root,
 				 const osx_walk_options *opt, osx_error *err) OSX_NONNULL(2);
 /* The next event: 1 and *out points to it (valid until the next call or
  * the close); 0: the walk is over.  Errors are events (OSX_WALK_ERROR, or
  * a DIR_POST with error.code set), never a return value; -1 (errno
  * EINVAL) only for a NULL w or out.
- * Safety: MT-Unsafe (race:w), AS-Unsafe, blocks (on filesystem I/O). */
+ * Safety: MT-Unsafe (race:w), AS-Unsafe, blocks (on filesystem I/O).
+ */
 OSX_API int osx_walk_next(osx_walk *w, osx_walk_entry **out) OSX_NONNULL(1, 2);
-/* Right after an OSX_WALK_DIR event: skip that directory's entries and
- * its DIR_POST.  Ignored at any other time (and for a NULL w).
- * Safety: MT-Unsafe (race:w), AS-Safe, non-blocking. */
+/* Skip the directory of the OSX_WALK_DIR event just delivered (prune).
+ * Its entries and its DIR_POST are not delivered.  Ignored at any other
+ * time (and for a NULL w).
+ * Safety: MT-Unsafe (race:w), AS-Safe, non-blocking.
+ */
 OSX_API void osx_walk_prune(osx_walk *w) OSX_NONNULL(1);
 /* End the walk, closing its fds and freeing it; NULL is a no-op.
- * Safety: MT-Unsafe (race:w), AS-Unsafe, non-blocking. */
+ * Safety: MT-Unsafe (race:w), AS-Unsafe, non-blocking.
+ */
 OSX_API void osx_walk_close(osx_walk *w);
+
+/* ---- Walking a tree with several threads ---- */
+
+/* What an osx_walk_parallel() callback returns. */
+enum {
+	OSX_WALK_CONTINUE = 0, /* go on */
+	OSX_WALK_SKIP = 1,     /* after a DIR event: skip its entries and POST */
+	OSX_WALK_STOP = 2      /* end the whole walk: every worker stops */
+};
+
+/* A parallel walk's callback: called on the thread of the worker that
+ * reached the event (worker: 0 .. threads - 1, 0 being the caller's own
+ * thread), so callbacks of different workers run at the same time; one
+ * worker's calls are one after another.  e and everything it points to
+ * (path, fds) are valid until the callback returns. */
+typedef int osx_walk_callback(osx_walk_entry *e, unsigned worker, void *arg);
+
+/* Walk a tree on several threads, calling back for every event.
+ * root is relative to dirfd (AT_FDCWD: the current directory), as for
+ * osx_fwalk_open(); threads workers read directories at once (0: the CPUs
+ * this process may run on, osx_process_cpu_count()), each calling
+ * cb(e, worker, arg) for the events it reaches.  The same events as osx_walk_next() gives, entry for
+ * entry; their order between directories is unspecified, but along every
+ * path it holds: a directory's DIR before anything below it, its DIR_POST
+ * after everything below it (so removing at DIR_POST works).  OSX_WALK_SORT
+ * sorts each directory's entries as one worker delivers them.  Returns 0
+ * when the walk is complete, 1 when a callback returned OSX_WALK_STOP
+ * (every worker stopped at its next event), -1 when it could not start
+ * (root or cb NULL: EINVAL; ENOMEM).  A worker thread that cannot be
+ * started only means fewer workers.
+ * Safety: MT-Safe, AS-Unsafe, blocks (on filesystem I/O and its workers).
+ */
+OSX_API int osx_walk_parallel(int dirfd, const char *root, const osx_walk_options *opt,
+			      unsigned threads, osx_walk_callback *cb, void *arg,
+			      osx_error *err) OSX_NONNULL(2, 5);
 
 /* ---- Removing a tree: shutil.rmtree ---- */
 
 /* Called for each failure; the removal goes on. */
 typedef void osx_rmtree_onerror(const osx_error *e, void *arg);
 
-/* Remove path and everything below it without following any symlink
- * (a symlink is removed, never entered; a root that is not a directory,
- * symlink included, fails with ENOTDIR).  A path that is ".", ".." or
+/* Remove path and everything below it, never following a symlink.
+ * shutil.rmtree: a symlink is removed, never entered; a root that is not
+ * a directory, symlink included, fails with ENOTDIR.  A path that is ".", ".." or
  * ends in "/." or "/..", or that is "/", is refused with EINVAL before
  * anything is touched (rm's rule and --preserve-root).  Entries that
  * vanish meanwhile are not errors.  onerror NULL: stop at the first
@@ -182,12 +223,15 @@ typedef void osx_rmtree_onerror(const osx_error *e, void *arg);
  * that cannot be removed at all (missing, not a directory, unreadable) is
  * only returned, not passed to onerror.  0 when everything is gone; else
  * -1 and err holds the first failure.
- * Safety: MT-Safe, AS-Unsafe, blocks (on filesystem I/O). */
+ * Safety: MT-Safe, AS-Unsafe, blocks (on filesystem I/O).
+ */
 OSX_API int osx_rmtree(const char *path, osx_rmtree_onerror *onerror, void *arg,
 		       osx_error *err) OSX_NONNULL(1);
-/* osx_rmtree() with path relative to the directory fd dirfd (AT_FDCWD:
- * the current directory); dirfd itself is never removed or closed.
- * Safety: MT-Safe, AS-Unsafe, blocks (on filesystem I/O). */
+/* Remove the tree at path relative to the directory fd dirfd.
+ * As osx_rmtree() otherwise (AT_FDCWD: the current directory); dirfd
+ * itself is never removed or closed.
+ * Safety: MT-Safe, AS-Unsafe, blocks (on filesystem I/O).
+ */
 OSX_API int osx_rmtree_at(int dirfd, const char *path, osx_rmtree_onerror *onerror,
 			  void *arg, osx_error *err) OSX_NONNULL(2);
 
