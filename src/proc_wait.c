@@ -232,11 +232,19 @@ int osx_child_stop(osx_child *child, int grace_ms, unsigned flags, osx_wait_stat
 
 /* ---- wait sets ---- */
 
+/* Events one epoll_wait takes: when many children end together, one call
+ * serves this many waits. */
+#define READY_MAX 64
+
 struct osx_waitset {
 	int epfd;            /* the pidfds of the members that have one */
 	size_t n_fd;         /* how many are registered */
 	osx_child **by_pid;  /* the members without a pidfd, polled */
 	size_t n_pid, cap_pid;
+	/* Members epoll said have ended, not collected yet (taken from the
+	 * end; a member removed meanwhile is taken out). */
+	struct epoll_event ready[READY_MAX];
+	int n_ready;
 };
 
 osx_waitset *osx_waitset_new(osx_error *err)
@@ -342,7 +350,14 @@ int osx_waitset_remove(osx_waitset *ws, osx_child *child, osx_error *err)
 	if (child->pidfd >= 0) {
 		int r = unregister(ws, child);
 
-		return r < 0 ? osx_error_set(err, -r, "epoll_ctl", NULL, NULL) : 0;
+		if (r < 0)
+			return osx_error_set(err, -r, "epoll_ctl", NULL, NULL);
+		for (i = 0; i < (size_t)ws->n_ready; i++)
+			if (ws->ready[i].data.ptr == child) {
+				ws->ready[i] = ws->ready[--ws->n_ready];
+				break;
+			}
+		return 0;
 	}
 	i = find_pid_member(ws, child);
 	if (i == ws->n_pid)
@@ -413,32 +428,35 @@ int osx_waitset_wait(osx_waitset *ws, int timeout_ms, osx_child **ended, osx_wai
 		return osx_error_set(err, ECHILD, "waitid", NULL, NULL);
 	deadline_start(&d, timeout_ms);
 	for (;;) {
-		struct epoll_event ev;
+		osx_child *c;
 		int left;
 
 		r = collect_pid_members(ws, ended, st, &f);
 		if (r != 0)
 			break;
-		left = deadline_left(&d);
-		if (ws->n_pid)
-			left = poll_interval(left, &interval);
-		r = osx__sys_epoll_wait(ws->epfd, &ev, 1, left);
-		if (r < 0 && stopped(r)) {
-			osx__fail_set(&f, r, "epoll_wait", NULL, NULL);
-			break;
-		}
-		if (r > 0) {
-			osx_child *c = ev.data.ptr;
-
-			r = collect_fd_member(ws, c, st, &f);
-			if (r != 0) {
-				if (r > 0 || f.code == ECHILD)
-					*ended = c;
+		if (ws->n_ready == 0) {
+			left = deadline_left(&d);
+			if (ws->n_pid)
+				left = poll_interval(left, &interval);
+			r = osx__sys_epoll_wait(ws->epfd, ws->ready, READY_MAX, left);
+			if (r < 0 && stopped(r)) {
+				osx__fail_set(&f, r, "epoll_wait", NULL, NULL);
 				break;
 			}
-		} else if (r == 0 && deadline_left(&d) == 0) {
-			osx__fail_set(&f, ETIMEDOUT, "epoll_wait", NULL, NULL);
-			r = -1;
+			if (r == 0 && deadline_left(&d) == 0) {
+				osx__fail_set(&f, ETIMEDOUT, "epoll_wait", NULL, NULL);
+				r = -1;
+				break;
+			}
+			if (r <= 0)
+				continue;
+			ws->n_ready = r;
+		}
+		c = ws->ready[--ws->n_ready].data.ptr;
+		r = collect_fd_member(ws, c, st, &f);
+		if (r != 0) {
+			if (r > 0 || f.code == ECHILD)
+				*ended = c;
 			break;
 		}
 	}

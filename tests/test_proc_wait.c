@@ -546,6 +546,47 @@ static void test_waitset_membership(void **state)
 	osx_waitset_free(ws);
 }
 
+/* Two members end together: one epoll_wait reports both, one is collected;
+ * the other, removed before the next wait, is not reported by it. */
+static void test_waitset_remove_ready(void **state)
+{
+	osx_child ch[2], running, *ended, *other;
+	osx_wait_status st;
+	osx_waitset *ws;
+	osx_error err;
+	int g[2], i;
+
+	(void)state;
+	ws = osx_waitset_new(&err);
+	assert_non_null(ws);
+	for (i = 0; i < 2; i++) {
+		siginfo_t si;
+
+		spawn_gated(&ch[i], "exit 4", -1, &g[i]);
+		open_gate(&g[i]);
+		memset(&si, 0, sizeof(si));
+		assert_int_equal(waitid(P_PID, (id_t)ch[i].pid, &si, WEXITED | WNOWAIT), 0);
+		assert_int_equal(osx_waitset_add(ws, &ch[i], &err), 0);
+	}
+	osx__fault_reset();
+	assert_int_equal(osx_waitset_wait(ws, -1, &ended, &st, &err), 0);
+	assert_int_equal(osx__fault_count(OSX__SYS_epoll_wait), 1);
+	other = ended == &ch[0] ? &ch[1] : &ch[0];
+	assert_int_equal(osx_waitset_remove(ws, other, &err), 0);
+	/* A member still running keeps the set from being empty. */
+	spawn_gated(&running, "read x; exit 5", -1, &g[0]);
+	assert_int_equal(osx_waitset_add(ws, &running, &err), 0);
+	assert_int_equal(osx_waitset_wait(ws, 0, &ended, &st, &err), -1);
+	assert_int_equal(err.code, ETIMEDOUT);
+	assert_true(other->pid > 0);
+	assert_int_equal(osx_child_wait_timeout(other, &st, -1, &err), 0);
+	assert_int_equal(st.code, 4);
+	open_gate(&g[0]);
+	assert_int_equal(osx_waitset_wait(ws, -1, &ended, &st, &err), 0);
+	assert_ptr_equal(ended, &running);
+	osx_waitset_free(ws);
+}
+
 /* A member something else reaped: reported once with ECHILD, released. */
 static void test_waitset_reaped_elsewhere(void **state)
 {
@@ -874,6 +915,7 @@ int main(void)
 		OSX_TEST(test_waitset_mixed),
 		OSX_TEST(test_waitset_fd),
 		OSX_TEST(test_waitset_membership),
+		OSX_TEST(test_waitset_remove_ready),
 		OSX_TEST(test_waitset_reaped_elsewhere),
 		OSX_TEST(test_sweep_wait_timeout),
 		OSX_TEST(test_wait_poll_fails),
