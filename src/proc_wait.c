@@ -183,17 +183,18 @@ int osx_child_wait_timeout(osx_child *child, osx_wait_status *st, int timeout_ms
 static int stop_signal(const osx_child *c, int sig, unsigned flags, osx__fail *f)
 {
 	osx_error e;
-	int r;
 
 	if (flags & OSX_STOP_GROUP) {
-		r = osx__sys_kill(-c->pid, sig);
+		int r = osx__sys_kill(-c->pid, sig);
+
 		if (r == -ESRCH)
 			return 0;
 		return r < 0 ? osx__fail_set(f, r, "kill", NULL, NULL) : 1;
 	}
 	if (osx_child_kill(c, sig, &e) == 0)
 		return 1;
-	return e.code == ESRCH ? 0 : osx__fail_from(f, &e);
+	/* e dies here: keep its code and (static) call; a kill names no file. */
+	return e.code == ESRCH ? 0 : osx__fail_set(f, e.code, e.call, NULL, NULL);
 }
 
 int osx_child_stop(osx_child *child, int grace_ms, unsigned flags, osx_wait_status *st,
@@ -309,7 +310,7 @@ int osx_waitset_add(osx_waitset *ws, osx_child *child, osx_error *err)
 		return osx_error_set(err, EEXIST, "epoll_ctl", NULL, NULL);
 	if (ws->n_pid == ws->cap_pid) {
 		size_t cap = ws->cap_pid ? 2 * ws->cap_pid : 8;
-		osx_child **p = osx__realloc(ws->by_pid, cap * sizeof(*p));
+		osx_child **p = osx__realloc(ws->by_pid, cap * sizeof(osx_child *));
 
 		if (!p)
 			return osx_error_set(err, ENOMEM, "realloc", NULL, NULL);
@@ -429,13 +430,13 @@ int osx_waitset_wait(osx_waitset *ws, int timeout_ms, osx_child **ended, osx_wai
 	deadline_start(&d, timeout_ms);
 	for (;;) {
 		osx_child *c;
-		int left;
 
 		r = collect_pid_members(ws, ended, st, &f);
 		if (r != 0)
 			break;
 		if (ws->n_ready == 0) {
-			left = deadline_left(&d);
+			int left = deadline_left(&d);
+
 			if (ws->n_pid)
 				left = poll_interval(left, &interval);
 			r = osx__sys_epoll_wait(ws->epfd, ws->ready, READY_MAX, left);
