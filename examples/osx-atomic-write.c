@@ -1,9 +1,10 @@
 /*
- * osx-atomic-write [--durable] [--mode MODE] TARGET: read stdin and
+ * osx-atomic-write [--durable] [--mode MODE] [--] TARGET: read stdin and
  * atomically replace TARGET with it.  A reader of TARGET, or the disk after
  * a crash, sees the old content or all of the new.  MODE (octal, umask
  * applies) is for a new file; an existing file keeps its mode and owner.
- * Errors are printed as Python's OSError; the exit status is then 1.
+ * Errors are printed as Python's OSError; the exit status is then 1 (2
+ * for a bad command line).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,11 +14,20 @@
 
 #include <osx/osx.h>
 
-static int usage(void)
-{
-	fputs("usage: osx-atomic-write [--durable] [--mode MODE] TARGET\n", stderr);
-	return 2;
-}
+#include "tool.h"
+
+static const struct tool tool = {
+	"osx-atomic-write",
+	"Usage: osx-atomic-write [--durable] [--mode MODE] [--] TARGET\n"
+	"Replace TARGET atomically with standard input: a reader, or the disk after\n"
+	"a crash, sees the old content or all of the new.\n"
+	"  --durable    fsync the data and the directory\n"
+	"  --mode MODE  octal permission bits for a new TARGET (umask applies);\n"
+	"               an existing TARGET keeps its mode and owner\n"
+	"  --help       display this help and exit\n"
+	"  --version    output version information and exit\n",
+	2,
+};
 
 static int report(const osx_error *err)
 {
@@ -51,27 +61,37 @@ static int pump(osx_atomic_writer *w, osx_error *err)
 int main(int argc, char **argv)
 {
 	osx_atomic_options opts = {OSX_ATOMIC_KEEP_MODE, 0};
+	static const struct option longopts[] = {
+		{"durable", no_argument, NULL, 'd'},
+		{"mode", required_argument, NULL, 'm'},
+		TOOL_LONG_OPTIONS,
+		{NULL, 0, NULL, 0},
+	};
 	osx_atomic_writer *w;
 	osx_error err;
-	int i;
+	unsigned long m;
+	char *end;
+	int c;
 
-	for (i = 1; i < argc - 1; i++) {
-		if (!strcmp(argv[i], "--durable")) {
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
 			opts.flags |= OSX_ATOMIC_DURABLE;
-		} else if (!strcmp(argv[i], "--mode") && i + 1 < argc - 1) {
-			char *end;
-			unsigned long m = strtoul(argv[++i], &end, 8);
-			if (*end || end == argv[i] || m > 07777)
-				return usage();
+			break;
+		case 'm':
+			m = strtoul(optarg, &end, 8);
+			if (*end || end == optarg || m > 07777 || optarg[0] == '-')
+				tool_usage_error(&tool, "MODE is octal, at most 7777");
 			opts.flags |= OSX_ATOMIC_MODE;
 			opts.mode = (mode_t)m;
-		} else {
-			return usage();
+			break;
+		default:
+			tool_option(&tool, c);
 		}
 	}
-	if (i != argc - 1 || argv[i][0] == '-')
-		return usage();
-	w = osx_atomic_begin(argv[i], &opts, &err);
+	if (argc - optind != 1)
+		tool_usage_error(&tool, optind == argc ? "missing TARGET" : "extra operand");
+	w = osx_atomic_begin(argv[optind], &opts, &err);
 	if (!w)
 		return report(&err);
 	if (pump(w, &err) < 0) {

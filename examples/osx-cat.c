@@ -1,5 +1,5 @@
 /*
- * osx-cat [FILE|-]...: concatenate files to standard output, like cat(1),
+ * osx-cat [--] [FILE|-]...: concatenate files to standard output, like cat(1),
  * with osx_read/osx_write_all (short writes and EINTR handled).  No
  * argument, or "-", reads standard input.  Errors are printed the way
  * Python prints an OSError; the exit status is 1 if any file failed.
@@ -10,6 +10,17 @@
 #include <unistd.h>
 
 #include <osx/osx.h>
+
+#include "tool.h"
+
+static const struct tool tool = {
+	"osx-cat",
+	"Usage: osx-cat [--] [FILE]...\n"
+	"Concatenate FILE(s) to standard output; no FILE, or -, reads standard input.\n"
+	"  --help     display this help and exit\n"
+	"  --version  output version information and exit\n",
+	1,
+};
 
 static char buf[256 * 1024];
 
@@ -36,10 +47,16 @@ static int cat_fd(int fd, const char *name, osx_error *err)
 
 int main(int argc, char **argv)
 {
+	static const struct option longopts[] = {TOOL_LONG_OPTIONS, {NULL, 0, NULL, 0}};
 	static const char *stdin_only[] = {"-"};
-	const char **files = argc > 1 ? (const char **)argv + 1 : stdin_only;
-	int i, n = argc > 1 ? argc - 1 : 1, status = 0;
+	const char **files;
+	int c, i, n, status = 0;
 	osx_error err;
+
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1)
+		tool_option(&tool, c);
+	files = optind < argc ? (const char **)argv + optind : stdin_only;
+	n = optind < argc ? argc - optind : 1;
 
 	for (i = 0; i < n; i++) {
 		int fd = STDIN_FILENO;

@@ -1,7 +1,7 @@
 /*
  * osx-env: env(1) on libosx.
  *
- *   osx-env [-i] [-u NAME]... [NAME=VALUE]... [COMMAND [ARG]...]
+ *   osx-env [-i] [-u NAME]... [--] [NAME=VALUE]... [COMMAND [ARG]...]
  *
  * Without a command it prints the resulting environment, one NAME=VALUE a
  * line; with one it runs the command in it with osx_spawn, searching the
@@ -16,6 +16,21 @@
 #include <unistd.h>
 
 #include <osx/osx.h>
+
+#include "tool.h"
+
+static const struct tool tool = {
+	"osx-env",
+	"Usage: osx-env [-i] [-u NAME]... [--] [NAME=VALUE]... [COMMAND [ARG]...]\n"
+	"Run COMMAND in the modified environment, or print that environment.\n"
+	"  -i, --ignore-environment  start with an empty environment\n"
+	"  -u, --unset=NAME          remove NAME from the environment\n"
+	"  --help                    display this help and exit\n"
+	"  --version                 output version information and exit\n"
+	"Exit status: 125 if osx-env fails, 126 if COMMAND cannot be run, 127 if it\n"
+	"is not found, 128+N if it is killed by signal N, else COMMAND's status.\n",
+	125,
+};
 
 static int fail(const char *what, const osx_error *err, osx_env *env)
 {
@@ -33,28 +48,37 @@ static int fail(const char *what, const osx_error *err, osx_env *env)
  * when it could not be run. */
 static int run(char **argv, char **envp)
 {
-	osx_spawn_attr attr;
+	osx_spawn_attr *attr;
 	osx_wait_status st;
 	osx_child child;
 	osx_error err;
 	char msg[2 * OSX_ERROR_NAME_MAX + 64];
+	int r;
 
-	osx_spawn_attr_init(&attr);
-	attr.argv = argv;
-	attr.envp = envp;
-	attr.search_path = 1;
-	attr.close_fds = 0; /* env(1) passes every open fd on */
-	if (osx_spawn(&attr, &child, &err) < 0) {
+	if (!(attr = osx_spawn_attr_new(&err))) {
 		osx_error_format(&err, msg, sizeof(msg));
 		fprintf(stderr, "osx-env: %s\n", msg);
-		return err.code == ENOENT ? 127 : 126;
+		return 125;
+	}
+	osx_spawn_attr_set_argv(attr, argv, NULL);
+	osx_spawn_attr_set_envp(attr, envp, NULL);
+	osx_spawn_attr_set_search_path(attr, 1, NULL);
+	osx_spawn_attr_set_close_fds(attr, 0, NULL); /* env(1) passes every open fd on */
+	/* env(1) leaves the dispositions it was given alone. */
+	osx_spawn_attr_set_restore_signals(attr, 0, NULL);
+	r = osx_spawn(attr, &child, &err);
+	osx_spawn_attr_free(attr);
+	if (r < 0) {
+		osx_error_format(&err, msg, sizeof(msg));
+		fprintf(stderr, "osx-env: %s\n", msg);
+		return tool_spawn_status(&err);
 	}
 	if (osx_child_wait(&child, &st, &err) < 0) {
 		osx_error_format(&err, msg, sizeof(msg));
 		fprintf(stderr, "osx-env: %s\n", msg);
 		return 125;
 	}
-	return st.signaled ? 128 + st.signal : st.code;
+	return tool_child_status(&st);
 }
 
 int main(int argc, char **argv)
@@ -65,9 +89,15 @@ int main(int argc, char **argv)
 	char **envp;
 	size_t pos = 0;
 	int opt, e;
+	static const struct option longopts[] = {
+		{"ignore-environment", no_argument, NULL, 'i'},
+		{"unset", required_argument, NULL, 'u'},
+		TOOL_LONG_OPTIONS,
+		{NULL, 0, NULL, 0},
+	};
 
 	/* "+": stop at the first operand, so the command keeps its options. */
-	while ((opt = getopt(argc, argv, "+iu:")) != -1) {
+	while ((opt = getopt_long(argc, argv, "+iu:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'i':
 			osx_env_free(env);
@@ -83,9 +113,7 @@ int main(int argc, char **argv)
 			break;
 		default:
 			osx_env_free(env);
-			fprintf(stderr, "usage: osx-env [-i] [-u NAME]... [NAME=VALUE]... "
-					"[COMMAND [ARG]...]\n");
-			return 125;
+			tool_option(&tool, opt);
 		}
 	}
 	if (!env && !(env = osx_env_snapshot(&err)))

@@ -14,6 +14,23 @@
 
 #include <osx/osx.h>
 
+#include "tool.h"
+
+static const struct tool tool = {
+	"osx-find",
+	"Usage: osx-find [-0] [-type f|d|l] [-L] [-xdev] [-maxdepth N] [-count] [--] ROOT...\n"
+	"Print every entry under each ROOT, as find ROOT -mindepth 1 does.\n"
+	"  -0            end each name with a NUL instead of a newline\n"
+	"  -type f|d|l   only regular files, directories or symlinks\n"
+	"  -L            follow symlinks\n"
+	"  -xdev         stay on ROOT's filesystem\n"
+	"  -maxdepth N   go at most N levels down\n"
+	"  -count        print only how many entries matched\n"
+	"  --help        display this help and exit\n"
+	"  --version     output version information and exit\n",
+	1,
+};
+
 struct find {
 	osx_walk_options opt;
 	unsigned maxdepth; /* -1u: none */
@@ -32,11 +49,9 @@ static void report(const osx_error *err)
 	fprintf(stderr, "osx-find: %s\n", msg);
 }
 
-static void usage(void)
+static OSX_NORETURN void usage(void)
 {
-	fputs("usage: osx-find [-0] [-type f|d|l] [-L] [-xdev] [-maxdepth N] [-count] "
-	      "[--] ROOT...\n", stderr);
-	exit(2);
+	tool_usage_error(&tool, NULL);
 }
 
 /* The type -type tests: with -L, a symlink's target unless it dangles. */
@@ -122,6 +137,10 @@ int main(int argc, char **argv)
 
 		if (opts && !strcmp(a, "--")) {
 			opts = 0;
+		} else if (opts && !strcmp(a, "--help")) {
+			tool_option(&tool, TOOL_HELP);
+		} else if (opts && !strcmp(a, "--version")) {
+			tool_option(&tool, TOOL_VERSION);
 		} else if (opts && !strcmp(a, "-0")) {
 			fd.term = '\0';
 		} else if (opts && !strcmp(a, "-L")) {
@@ -145,13 +164,16 @@ int main(int argc, char **argv)
 			else
 				usage();
 		} else if (opts && a[0] == '-' && a[1]) {
+			fprintf(stderr, "osx-find: unknown option '%s'\n", a);
 			usage();
 		} else {
 			argv[++nroots] = argv[i];
 		}
 	}
-	if (!nroots)
+	if (!nroots) {
+		fputs("osx-find: no ROOT given\n", stderr);
 		usage();
+	}
 	for (i = 1; i <= nroots; i++)
 		find_root(&fd, argv[i]);
 	if (fd.count_only)

@@ -1,5 +1,5 @@
 /*
- * osx-tour [DIR]: a short end-to-end run through libosx, the README's main
+ * osx-tour [--] [DIR]: a short end-to-end run through libosx, the README's main
  * example.  In DIR (default: a fresh directory under /tmp, removed at the
  * end) it
  *   1. builds a child environment from a snapshot, without touching ours,
@@ -17,6 +17,18 @@
 
 #include <osx/osx.h>
 
+#include "tool.h"
+
+static const struct tool tool = {
+	"osx-tour",
+	"Usage: osx-tour [--] [DIR]\n"
+	"A short run through libosx in DIR (default: a fresh directory under /tmp,\n"
+	"removed at the end): environment, atomic writes, a copy, a lock, an error.\n"
+	"  --help     display this help and exit\n"
+	"  --version  output version information and exit\n",
+	1,
+};
+
 _Noreturn static void die(const osx_error *err)
 {
 	char msg[2 * OSX_ERROR_NAME_MAX + 128];
@@ -33,8 +45,9 @@ static void path_in(char *buf, size_t size, const char *dir, const char *name)
 
 int main(int argc, char **argv)
 {
+	static const struct option longopts[] = {TOOL_LONG_OPTIONS, {NULL, 0, NULL, 0}};
 	char tmpl[] = "/tmp/osx-tour-XXXXXX", conf[4200], copy[4200];
-	const char *dir = argc > 1 ? argv[1] : mkdtemp(tmpl);
+	const char *dir;
 	osx_atomic_options durable = {OSX_ATOMIC_DURABLE, 0};
 	osx_error err;
 	osx_env *env;
@@ -42,7 +55,13 @@ int main(int argc, char **argv)
 	size_t len;
 	int src, dst;
 	off_t copied;
+	int c;
 
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1)
+		tool_option(&tool, c);
+	if (argc - optind > 1)
+		tool_usage_error(&tool, "extra operand");
+	dir = optind < argc ? argv[optind] : mkdtemp(tmpl);
 	if (!dir) {
 		perror("mkdtemp");
 		return 1;
@@ -89,7 +108,7 @@ int main(int argc, char **argv)
 	}
 
 	osx_env_free(env);
-	if (argc <= 1) {
+	if (optind == argc) {
 		unlink(conf);
 		unlink(copy);
 		rmdir(dir);

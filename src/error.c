@@ -170,6 +170,27 @@ static void put_name(struct sink *s, const char *name, int cut)
 		puts_(s, "...");
 }
 
+/*
+ * strerror_r comes in two kinds: GNU (glibc with _GNU_SOURCE) returns the
+ * text, maybe a static string instead of filling buf; XSI (musl, and POSIX)
+ * fills buf and returns 0 or an error number.  _Generic picks the reading
+ * that fits the declaration this C library has.
+ */
+static const char *gnu_text(char *r, const char *buf)
+{
+	(void)buf;
+	return r;
+}
+
+static const char *xsi_text(int r, const char *buf)
+{
+	return r == 0 ? buf : "Unknown error";
+}
+
+#define ERROR_TEXT(code, buf)                                                           \
+	_Generic(strerror_r((code), (buf), sizeof(buf)), char *: gnu_text, int: xsi_text)( \
+		strerror_r((code), (buf), sizeof(buf)), (buf))
+
 static void put_error(struct sink *s, const osx_error *err)
 {
 	char num[32], msg[256];
@@ -177,8 +198,7 @@ static void put_error(struct sink *s, const osx_error *err)
 
 	snprintf(num, sizeof(num), "[Errno %d] ", err->code);
 	puts_(s, num);
-	/* The GNU strerror_r may return a static string instead of filling msg. */
-	text = strerror_r(err->code, msg, sizeof(msg));
+	text = ERROR_TEXT(err->code, msg);
 	puts_(s, text);
 	if (err->has_name) {
 		puts_(s, ": ");

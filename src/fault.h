@@ -24,6 +24,8 @@
 	X(fork) X(clone) X(clone3) X(execve) X(wait4) X(waitid) X(kill)       \
 	X(pidfd_open) X(pidfd_send_signal) X(close_range) X(chdir) X(fchdir)  \
 	X(setsid) X(setpgid) X(sigprocmask) X(sigaction) X(sigtimedwait)     \
+	X(prlimit) X(mmap) X(munmap) X(mprotect) X(execveat) X(setgroups)     \
+	X(setresuid) X(setresgid)                                             \
 	/* directories */                                                     \
 	X(getdents64) X(mkdirat) X(unlinkat) X(renameat2) X(linkat)           \
 	X(symlinkat) X(readlinkat)                                            \

@@ -12,6 +12,9 @@
 #include "fs_internal.h"
 #include "shim.h"
 
+/* The public offsets are int64_t, handed to the shim's off_t as they are. */
+_Static_assert(sizeof(off_t) == sizeof(int64_t), "libosx is built with _FILE_OFFSET_BITS=64");
+
 /* Report a shim result: r < 0 is -errno. */
 static long check(long r, osx_error *err, const char *call, const char *name)
 {
@@ -48,12 +51,12 @@ ssize_t osx_write(int fd, const void *buf, size_t len, osx_error *err)
 	return check(osx__sys_write(fd, buf, len), err, "write", NULL);
 }
 
-ssize_t osx_pread(int fd, void *buf, size_t len, off_t off, osx_error *err)
+ssize_t osx_pread(int fd, void *buf, size_t len, int64_t off, osx_error *err)
 {
 	return check(osx__sys_pread(fd, buf, len, off), err, "pread", NULL);
 }
 
-ssize_t osx_pwrite(int fd, const void *buf, size_t len, off_t off, osx_error *err)
+ssize_t osx_pwrite(int fd, const void *buf, size_t len, int64_t off, osx_error *err)
 {
 	return check(osx__sys_pwrite(fd, buf, len, off), err, "pwrite", NULL);
 }
@@ -68,15 +71,19 @@ ssize_t osx_writev(int fd, const struct iovec *iov, int iovcnt, osx_error *err)
 	return check(osx__sys_writev(fd, iov, iovcnt), err, "writev", NULL);
 }
 
-off_t osx_lseek(int fd, off_t off, int whence, osx_error *err)
+int64_t osx_lseek(int fd, int64_t off, int whence, osx_error *err)
 {
 	switch (whence) {
 	case SEEK_SET:
 	case SEEK_CUR:
 	case SEEK_END:
 	case SEEK_DATA:
-	case SEEK_HOLE:
-		return check(osx__sys_lseek(fd, off, whence), err, "lseek", NULL);
+	case SEEK_HOLE: {
+		/* Not check(): its long is 32 bits on i386, an offset is not. */
+		int64_t r = osx__sys_lseek(fd, off, whence);
+
+		return r < 0 ? osx_error_set(err, (int)-r, "lseek", NULL, NULL) : r;
+	}
 	default:
 		return osx_error_set(err, EINVAL, "lseek", NULL, NULL);
 	}
@@ -103,7 +110,7 @@ int osx_fdatasync(int fd, osx_error *err)
 	return (int)check(osx__sys_fdatasync(fd), err, "fdatasync", NULL);
 }
 
-int osx_ftruncate(int fd, off_t len, osx_error *err)
+int osx_ftruncate(int fd, int64_t len, osx_error *err)
 {
 	return (int)check(osx__sys_ftruncate(fd, len), err, "ftruncate", NULL);
 }

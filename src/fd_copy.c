@@ -45,12 +45,12 @@ static int set_lock(int fd, short type, off_t start, off_t len, unsigned flags,
 	return r < 0 ? osx_error_set(err, -r, "fcntl", NULL, NULL) : 0;
 }
 
-int osx_lock(int fd, off_t start, off_t len, unsigned flags, osx_error *err)
+int osx_lock(int fd, int64_t start, int64_t len, unsigned flags, osx_error *err)
 {
 	return set_lock(fd, flags & OSX_LOCK_SHARED ? F_RDLCK : F_WRLCK, start, len, flags, err);
 }
 
-int osx_unlock(int fd, off_t start, off_t len, unsigned flags, osx_error *err)
+int osx_unlock(int fd, int64_t start, int64_t len, unsigned flags, osx_error *err)
 {
 	return set_lock(fd, F_UNLCK, start, len, flags & ~OSX_LOCK_NOWAIT, err);
 }
@@ -70,8 +70,8 @@ enum method { CFR, SENDFILE, RW };
 
 struct copy {
 	int src, dst;
-	off_t left;   /* bytes still wanted; < 0: to end of file */
-	off_t done;
+	int64_t left; /* bytes still wanted; < 0: to end of file */
+	int64_t done;
 	osx__fail fail;
 };
 
@@ -148,7 +148,7 @@ static long rw_copy(struct copy *c)
 	return n < 0 ? -1 : 0;
 }
 
-off_t osx_copy_fd(int src, int dst, off_t len, off_t *done, osx_error *err)
+int64_t osx_copy_fd(int src, int dst, int64_t len, int64_t *done, osx_error *err)
 {
 	struct copy c = {src, dst, len, 0, OSX__FAIL_INIT};
 	long r = kernel_copy(&c, CFR);

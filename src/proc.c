@@ -1,4 +1,9 @@
-/* Processes: the thin layer over fork/exec/wait/kill and the CPU counts. */
+/*
+ * Processes, the exec/wait piece: the thin layer over fork/exec/wait/kill,
+ * the PATH search and the CPU counts; proc_wait.c has the child handle's
+ * waits and signals.  spawn.c creates children, run.c runs them to the end
+ * (osx_run, osx_system); both build on these two, which need neither.
+ */
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
@@ -9,6 +14,8 @@
 
 #include <osx/proc.h>
 
+#include "env_internal.h"
+#include "fail.h"
 #include "proc_internal.h"
 #include "shim.h"
 
@@ -45,23 +52,82 @@ pid_t osx_fork(osx_error *err)
 	return r;
 }
 
+int osx__exec_search(const char *file, const char *path, char *const argv[],
+		     char *const envp[], char buf[OSX__PATH_BUF])
+{
+	size_t flen = strlen(file);
+	int first = 0, e = ENOENT;
+
+	if (flen == 0)
+		return ENOENT;
+	if (strchr(file, '/'))
+		return -osx__sys_execve(file, argv, envp);
+	if (!path)
+		path = "/bin:/usr/bin";
+	/* As _posixsubprocess: every entry is tried, and the first error that
+	 * is not ENOENT or ENOTDIR is the one reported (a candidate was found
+	 * but would not run: EACCES, ENOEXEC...), the last one otherwise. */
+	for (;;) {
+		const char *end = strchrnul(path, ':');
+		size_t dlen = (size_t)(end - path), n = dlen;
+
+		if (dlen + 1 + flen + 1 > OSX__PATH_BUF) {
+			e = ENAMETOOLONG;
+		} else {
+			/* An empty entry is the current directory. */
+			memcpy(buf, path, dlen);
+			if (dlen)
+				buf[n++] = '/';
+			memcpy(buf + n, file, flen + 1);
+			e = -osx__sys_execve(buf, argv, envp);
+		}
+		if (e != ENOENT && e != ENOTDIR && first == 0)
+			first = e;
+		if (!*end)
+			break;
+		path = end + 1;
+	}
+	return first ? first : e;
+}
+
 int osx_execve(const char *path, char *const argv[], char *const envp[], osx_error *err)
 {
-	int r = osx__sys_execve(path, argv, envp);
+	int r;
 
+	if (!path || !argv || !envp)
+		return osx_error_set(err, EINVAL, "execve", NULL, NULL);
+	r = osx__sys_execve(path, argv, envp);
 	return osx_error_set(err, -r, "execve", path, NULL);
 }
 
+/* The environment lock is held across the execve: on success the process
+ * image (and every other thread) is gone; until then no osx_setenv can
+ * move environ under the kernel's copy of it. */
 int osx_execv(const char *path, char *const argv[], osx_error *err)
 {
-	return osx_execve(path, argv, environ, err);
+	int r;
+
+	if (!path || !argv)
+		return osx_error_set(err, EINVAL, "execve", NULL, NULL);
+	osx__env_lock();
+	r = osx__sys_execve(path, argv, environ);
+	osx__env_unlock();
+	return osx_error_set(err, -r, "execve", path, NULL);
 }
 
 int osx_execvp(const char *file, char *const argv[], osx_error *err)
 {
 	char buf[OSX__PATH_BUF];
-	int e = osx__exec_search(file, getenv("PATH"), argv, environ, buf);
+	size_t len;
+	const char *path;
+	int e;
 
+	if (!file || !argv)
+		return osx_error_set(err, EINVAL, "execve", NULL, NULL);
+	osx__env_lock();
+	path = osx__env_lookup(NULL, "PATH", 4, &len);
+	e = osx__exec_search(file, path, argv, environ, buf);
+	osx__env_unlock();
 	return osx_error_set(err, e, "execve", file, NULL);
 }
 

@@ -1,6 +1,6 @@
 /*
- * Waiting on children beyond osx_child_wait (proc.h): with a deadline, the
- * graceful stop, and wait sets.
+ * Waiting on children and signalling them (proc.h): osx_child_wait and
+ * osx_child_kill, waits with a deadline, the graceful stop, and wait sets.
  *
  * A child is waited by pidfd where it has one: poll(2) on a pidfd says when
  * the child has ended, and waitid(P_PIDFD) collects exactly that child.  A
@@ -176,6 +176,53 @@ int osx_child_wait_timeout(osx_child *child, osx_wait_status *st, int timeout_ms
 	if (r == 0)
 		osx__fail_set(&f, ETIMEDOUT, "poll", NULL, NULL);
 	return r > 0 ? 0 : osx__fail_report(&f, err);
+}
+
+int osx_child_wait(osx_child *child, osx_wait_status *st, osx_error *err)
+{
+	return osx_child_wait_timeout(child, st, -1, err);
+}
+
+int osx_child_kill(const osx_child *child, int sig, osx_error *err)
+{
+	siginfo_t si;
+	int r;
+
+	if (!child)
+		return osx_error_set(err, EINVAL, "kill", NULL, NULL);
+	if (child->pid <= 0)
+		return osx_error_set(err, ESRCH, "kill", NULL, NULL);
+	if (child->pidfd >= 0) {
+		r = osx__sys_pidfd_send_signal(child->pidfd, sig, NULL, 0);
+		/* ENOSYS: a pidfd from CLONE_PIDFD on a kernel without
+		 * pidfd_send_signal (5.2), or valgrind. */
+		if (r != -ENOSYS)
+			return r < 0 ? osx_error_set(err, -r, "pidfd_send_signal", NULL, NULL) : 0;
+	}
+	/* By pid only while it is still our unreaped child (a zombie keeps
+	 * its pid): reaped behind the handle's back, the pid may be anyone's. */
+	memset(&si, 0, sizeof(si));
+	r = osx__sys_waitid(P_PID, (id_t)child->pid, &si, WEXITED | WNOHANG | WNOWAIT);
+	if (r == -ECHILD)
+		return osx_error_set(err, ESRCH, "kill", NULL, NULL);
+	if (r < 0)
+		return osx_error_set(err, -r, "waitid", NULL, NULL);
+	r = osx__sys_kill(child->pid, sig);
+	return r < 0 ? osx_error_set(err, -r, "kill", NULL, NULL) : 0;
+}
+
+void osx__child_reap(osx_child *ch)
+{
+	if (ch->pid > 0)
+		osx__sys_wait4(ch->pid, NULL, 0, NULL);
+	release(ch);
+}
+
+int osx__child_exited(osx_child *ch)
+{
+	osx__fail f = OSX__FAIL_INIT;
+
+	return ch->pid > 0 && collect(ch, NULL, WNOHANG | WNOWAIT, 0, &f) == 1;
 }
 
 /* SIGTERM or SIGKILL to the child or its group: 1 sent, 0 nobody there

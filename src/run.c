@@ -1,6 +1,10 @@
-/* osx_run: spawn, feed stdin, capture stdout/stderr, timeout, wait. */
+/*
+ * The runners, which take a child from spawn to its end: osx_run (feed
+ * stdin, capture stdout/stderr, timeout, wait) and osx_system.
+ */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -10,7 +14,9 @@
 #include <osx/proc.h>
 
 #include "fail.h"
+#include "proc_internal.h"
 #include "shim.h"
+#include "spawn_internal.h"
 
 struct sink {
 	char **buf;
@@ -160,7 +166,7 @@ int osx_run(const osx_spawn_attr *attr, const void *input, size_t input_len,
 	    int timeout_ms, osx_run_result *res, osx_error *err)
 {
 	osx__fail f = OSX__FAIL_INIT;
-	osx_spawn_attr a;
+	struct osx_spawn_attr a;
 	osx_child ch;
 	int fds[6] = { -1, -1, -1, -1, -1, -1 }; /* in r/w, out r/w, err r/w */
 	sigset_t pipeset, old, pend;
@@ -169,6 +175,7 @@ int osx_run(const osx_spawn_attr *attr, const void *input, size_t input_len,
 
 	if (!attr || !res || (input_len && !input))
 		return osx_error_set(err, EINVAL, "run", NULL, NULL);
+	/* A copy that shares attr's arrays, for this run only. */
 	memset(res, 0, sizeof(*res));
 	for (int i = input ? 0 : 1; i < 3 && r == 0; i++)
 		r = osx__sys_pipe2(fds + (size_t)2 * i, O_CLOEXEC);
@@ -179,9 +186,9 @@ int osx_run(const osx_spawn_attr *attr, const void *input, size_t input_len,
 	}
 	a = *attr;
 	if (input)
-		a.fd[0] = fds[0];
-	a.fd[1] = fds[3];
-	a.fd[2] = fds[5];
+		a.stdio[0] = fds[0];
+	a.stdio[1] = fds[3];
+	a.stdio[2] = fds[5];
 	if (osx_spawn(&a, &ch, &e) < 0) {
 		osx__fail_from(&f, &e);
 		close_all(fds, 6);
@@ -205,15 +212,16 @@ int osx_run(const osx_spawn_attr *attr, const void *input, size_t input_len,
 		consume_sigpipe(was_pending, &f);
 		osx__sys_sigmask_restore(&old);
 	}
+	/* The child itself ended in time, and something it started holds
+	 * the pipes on: that is not the child's timeout. */
+	if (res->timed_out && osx__child_exited(&ch))
+		res->timed_out = 0;
 	if (osx__failed(&f) || res->timed_out)
 		osx_child_kill(&ch, SIGKILL, NULL);
 	close_all(fds, 6);
 	if (osx_child_wait(&ch, &res->status, &e) < 0) {
 		osx__fail_from(&f, &e);
-		/* Leave no zombie: one more wait, on the pid alone. */
-		if (ch.pidfd >= 0)
-			osx__sys_close(ch.pidfd);
-		osx__sys_wait4(ch.pid, NULL, 0, NULL);
+		osx__child_reap(&ch);
 	}
 	if (osx__failed(&f)) {
 		osx_run_result_free(res);
@@ -224,8 +232,110 @@ int osx_run(const osx_spawn_attr *attr, const void *input, size_t input_len,
 
 void osx_run_result_free(osx_run_result *res)
 {
+	if (!res)
+		return;
 	free(res->out);
 	free(res->err);
 	res->out = res->err = NULL;
 	res->out_len = res->err_len = 0;
+}
+
+/*
+ * POSIX system()'s signals.  The first of concurrent calls saves SIGINT and
+ * SIGQUIT and ignores them, the last puts them back: counted under a lock,
+ * as glibc does, so two threads in osx_system() do not restore each other's
+ * "ignore" too early.
+ */
+static pthread_mutex_t system_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned system_users;
+static struct sigaction system_int, system_quit;
+
+/* Ignore SIGINT and SIGQUIT; *dfl gets those the command must reset. */
+static int system_enter(sigset_t *dfl)
+{
+	struct sigaction ign;
+	int r = 0;
+
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	pthread_mutex_lock(&system_lock);
+	if (system_users == 0) {
+		r = osx__sys_sigaction(SIGINT, &ign, &system_int);
+		if (r == 0) {
+			r = osx__sys_sigaction(SIGQUIT, &ign, &system_quit);
+			if (r < 0)
+				osx__sys_sigaction(SIGINT, &system_int, NULL);
+		}
+	}
+	if (r == 0) {
+		system_users++;
+		sigemptyset(dfl);
+		if (system_int.sa_handler != SIG_IGN)
+			sigaddset(dfl, SIGINT);
+		if (system_quit.sa_handler != SIG_IGN)
+			sigaddset(dfl, SIGQUIT);
+	}
+	pthread_mutex_unlock(&system_lock);
+	return r;
+}
+
+static void system_leave(void)
+{
+	pthread_mutex_lock(&system_lock);
+	if (--system_users == 0) {
+		osx__sys_sigaction(SIGINT, &system_int, NULL);
+		osx__sys_sigaction(SIGQUIT, &system_quit, NULL);
+	}
+	pthread_mutex_unlock(&system_lock);
+}
+
+int osx_system(const char *command, osx_error *err)
+{
+	char *argv[] = { "/bin/sh", "-c", (char *)command, NULL };
+	osx__fail f = OSX__FAIL_INIT;
+	sigset_t dfl, chld, oldmask;
+	struct osx_spawn_attr a;
+	osx_child ch;
+	osx_wait_status st;
+	osx_error e;
+	int r;
+
+	if (!command)
+		return osx_error_set(err, EINVAL, "system", NULL, NULL);
+	r = system_enter(&dfl);
+	if (r < 0)
+		return osx_error_set(err, -r, "sigaction", NULL, NULL);
+	/* SIGCHLD blocked, so a handler of the program cannot reap the
+	 * command before this wait does; the command gets the old mask. */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	r = osx__sys_sigprocmask(SIG_BLOCK, &chld, &oldmask);
+	if (r < 0) {
+		system_leave();
+		return osx_error_set(err, -r, "sigprocmask", NULL, NULL);
+	}
+	osx__spawn_attr_defaults(&a);
+	a.argv = argv;
+	a.close_fds = 0;
+	a.reset_signals = 0;
+	a.restore_signals = 0;
+	a.has_sigdefault = 1;
+	a.sigdefault = dfl;
+	a.has_sigmask = 1;
+	a.sigmask = oldmask;
+	memset(&st, 0, sizeof(st));
+	if (osx_spawn(&a, &ch, &e) < 0) {
+		osx__fail_from(&f, &e);
+	} else if (osx_child_wait(&ch, &st, &e) < 0) {
+		osx__fail_from(&f, &e);
+		osx__child_reap(&ch);
+	}
+	/* Restored whatever happened. */
+	osx__sys_sigmask_restore(&oldmask);
+	system_leave();
+	if (osx__failed(&f))
+		return osx__fail_report(&f, err);
+	if (st.exited)
+		return st.code << 8;
+	return st.signal | (st.core_dumped ? 0x80 : 0);
 }

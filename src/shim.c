@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/sendfile.h>
 #include <sys/statvfs.h>
@@ -18,6 +19,11 @@
 #include <unistd.h>
 
 #include "shim.h"
+
+/* musl's <dirent.h> makes getdents64 a macro (for its getdents); here the
+ * name is the fault-injection name of the call, which must stay itself
+ * through the macros below. */
+#undef getdents64
 
 #ifdef OSX_FAULT_INJECTION
 /*
@@ -537,6 +543,71 @@ int osx__sys_sigprocmask(int how, const sigset_t *set, sigset_t *old)
 	return -e;
 }
 
+int osx__sys_execveat(int dirfd, const char *path, char *const argv[], char *const envp[],
+		      int flags)
+{
+	int r = (int)TRY(execveat, syscall(SYS_execveat, dirfd, path, argv, envp, flags));
+
+	return RESULT(r);
+}
+
+int osx__sys_setgroups(size_t n, const gid_t *groups)
+{
+	int r = (int)TRY(setgroups, syscall(SYS_setgroups, n, groups));
+
+	return RESULT(r);
+}
+
+int osx__sys_setresuid(uid_t r_, uid_t e, uid_t s)
+{
+	int r = (int)TRY(setresuid, syscall(SYS_setresuid, r_, e, s));
+
+	return RESULT(r);
+}
+
+int osx__sys_setresgid(gid_t r_, gid_t e, gid_t s)
+{
+	int r = (int)TRY(setresgid, syscall(SYS_setresgid, r_, e, s));
+
+	return RESULT(r);
+}
+
+int osx__sys_prlimit(pid_t pid, int resource, const struct rlimit *new_, struct rlimit *old)
+{
+	int r = TRY(prlimit, prlimit(pid, resource, new_, old));
+
+	return RESULT(r);
+}
+
+int osx__sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off, void **map)
+{
+	void *m;
+
+#ifdef OSX_FAULT_INJECTION
+	if (inject(OSX__SYS_mmap, SITE))
+		return -errno;
+#endif
+	m = mmap(addr, len, prot, flags, fd, off);
+	if (m == MAP_FAILED)
+		return -errno;
+	*map = m;
+	return 0;
+}
+
+int osx__sys_munmap(void *addr, size_t len)
+{
+	int r = TRY(munmap, munmap(addr, len));
+
+	return RESULT(r);
+}
+
+int osx__sys_mprotect(void *addr, size_t len, int prot)
+{
+	int r = TRY(mprotect, mprotect(addr, len, prot));
+
+	return RESULT(r);
+}
+
 void osx__sys_sigmask_restore(const sigset_t *old)
 {
 	pthread_sigmask(SIG_SETMASK, old, NULL);
@@ -553,7 +624,8 @@ int osx__sys_clone(int (*fn)(void *), void *stack_top, int flags, void *arg, int
 {
 	/* Not retried: a fork-like call is not restartable by the caller's
 	 * promise alone (PEP 475 leaves process creation to the caller). */
-	int r = TRY(clone, clone(fn, stack_top, flags, arg, pidfd));
+	int r = TRY(clone, fn && stack_top ? clone(fn, stack_top, flags, arg, pidfd)
+					  : (errno = EINVAL, -1)); /* musl's would crash */
 
 	return RESULT(r);
 }
@@ -580,13 +652,20 @@ void osx__sys_clock_monotonic(struct timespec *ts)
 }
 
 #if defined(__x86_64__)
-/* The kernel's struct clone_args up to tls (CLONE_ARGS_SIZE_VER0, Linux
- * 5.3): every field is a 64-bit integer, pointers included.  Read by the
- * kernel only. */
+/* The kernel's struct clone_args up to cgroup (CLONE_ARGS_SIZE_VER2, Linux
+ * 5.7): every field is a 64-bit integer, pointers included.  Read by the
+ * kernel only.  Only a call that places the child in a cgroup passes the
+ * whole struct; others pass up to tls (VER0), which 5.3 already takes. */
 struct clone3_args {
 	/* cppcheck-suppress unusedStructMember ; the kernel's layout */
 	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+	/* cppcheck-suppress unusedStructMember ; the kernel's layout */
+	uint64_t set_tid, set_tid_size, cgroup;
 };
+#define CLONE3_ARGS_VER0 64
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
 
 /*
  * The child of clone3 starts on the new stack with the parent's registers
@@ -597,7 +676,7 @@ struct clone3_args {
  * "syscall" clobbers only rax, rcx and r11).  The stack top is 16-byte
  * aligned, so the call leaves fn's frame aligned as the ABI requires.
  */
-static long clone3_raw(struct clone3_args *ca, int (*fn)(void *), void *arg)
+static long clone3_raw(struct clone3_args *ca, size_t size, int (*fn)(void *), void *arg)
 {
 	long r;
 
@@ -617,14 +696,14 @@ static long clone3_raw(struct clone3_args *ca, int (*fn)(void *), void *arg)
 			 "hlt\n"
 			 "1:"
 			 : "=a"(r)
-			 : "0"((long)SYS_clone3), "D"(ca), "S"(sizeof(*ca)), [fn] "r"(fn),
+			 : "0"((long)SYS_clone3), "D"(ca), "S"(size), [fn] "r"(fn),
 			   [arg] "r"(arg), [nr_exit] "i"(SYS_exit)
 			 : "rcx", "r11", "memory", "cc");
 	return r;
 }
 
 pid_t osx__sys_clone3(int (*fn)(void *), void *arg, void *stack, size_t stack_size,
-		      unsigned long long flags, int exit_signal, int *pidfd)
+		      unsigned long long flags, int exit_signal, int *pidfd, int cgroup)
 {
 	uintptr_t lo = (uintptr_t)stack, top = (lo + stack_size) & ~(uintptr_t)15;
 	struct clone3_args ca = {
@@ -634,21 +713,28 @@ pid_t osx__sys_clone3(int (*fn)(void *), void *arg, void *stack, size_t stack_si
 		.stack = lo,
 		.stack_size = top - lo,
 	};
+	size_t size = CLONE3_ARGS_VER0;
+
+	if (cgroup >= 0) {
+		ca.flags |= CLONE_INTO_CGROUP;
+		ca.cgroup = (uint64_t)cgroup;
+		size = sizeof(ca);
+	}
 
 #ifdef OSX_FAULT_INJECTION
 	if (inject(OSX__SYS_clone3, SITE))
 		return -errno;
 #endif
 	/* Not retried, like clone.  The raw syscall returns -errno itself. */
-	return (pid_t)clone3_raw(&ca, fn, arg);
+	return (pid_t)clone3_raw(&ca, size, fn, arg);
 }
 #else
 /* No trampoline for this architecture: callers take their clone() path. */
 pid_t osx__sys_clone3(int (*fn)(void *), void *arg, void *stack, size_t stack_size,
-		      unsigned long long flags, int exit_signal, int *pidfd)
+		      unsigned long long flags, int exit_signal, int *pidfd, int cgroup)
 {
 	(void)fn, (void)arg, (void)stack, (void)stack_size, (void)flags, (void)exit_signal;
-	(void)pidfd;
+	(void)pidfd, (void)cgroup;
 #ifdef OSX_FAULT_INJECTION
 	if (inject(OSX__SYS_clone3, SITE))
 		return -errno;
@@ -663,7 +749,8 @@ ssize_t osx__sys_getdents64(int fd, void *buf, size_t len)
 {
 	ssize_t r;
 
-	KRETRY_CALL(r, getdents64, getdents64(fd, buf, len), SYS_getdents64, fd, buf, len, 0);
+	KRETRY_CALL(r, getdents64, syscall(SYS_getdents64, fd, buf, len), SYS_getdents64, fd, buf,
+		    len, 0);
 	return r;
 }
 
@@ -688,7 +775,8 @@ int osx__sys_renameat2(int olddir, const char *old, int newdir, const char *new_
 {
 	int r;
 
-	RETRY(r, renameat2, renameat2(olddir, old, newdir, new_, flags));
+	/* The raw call: musl has no renameat2 wrapper. */
+	RETRY(r, renameat2, (int)syscall(SYS_renameat2, olddir, old, newdir, new_, flags));
 	return RESULT(r);
 }
 

@@ -38,6 +38,15 @@
  * Called only after a call failed with EINTR. */
 int osx__interrupted(void);
 
+/* renameat2's flags: glibc declares them in <stdio.h>, musl nowhere (the
+ * kernel's <linux/fs.h> clashes with <sys/mount.h>). */
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1 << 0)
+#endif
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
+
 /*
  * On x86-64 the shim enters the kernel itself.  The kernel's convention is
  * already the shim's (-errno in [-4095, -1]), so this skips libc's errno
@@ -206,6 +215,20 @@ pid_t osx__sys_setsid(void);
 int osx__sys_setpgid(pid_t pid, pid_t pgid);
 int osx__sys_sigprocmask(int how, const sigset_t *set, sigset_t *old);
 int osx__sys_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+int osx__sys_execveat(int dirfd, const char *path, char *const argv[], char *const envp[],
+		      int flags);
+/* The credential calls as raw system calls: they change the calling
+ * thread only (libc's wrappers signal every thread to change them all,
+ * which a CLONE_VM child must not do with its parent's threads). */
+int osx__sys_setgroups(size_t n, const gid_t *groups);
+int osx__sys_setresuid(uid_t r, uid_t e, uid_t s);
+int osx__sys_setresgid(gid_t r, gid_t e, gid_t s);
+/* prlimit(2) of this process or another. */
+int osx__sys_prlimit(pid_t pid, int resource, const struct rlimit *new_, struct rlimit *old);
+/* mmap: 0 with *map set, or -errno. */
+int osx__sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off, void **map);
+int osx__sys_munmap(void *addr, size_t len);
+int osx__sys_mprotect(void *addr, size_t len, int prot);
 /* Put back a mask sigprocmask saved: SIG_SETMASK with a valid set cannot
  * fail, so this is not an injection point and returns nothing. */
 void osx__sys_sigmask_restore(const sigset_t *old);
@@ -220,7 +243,7 @@ void osx__sys_clock_monotonic(struct timespec *ts);
  * the kernel or the emulator (valgrind) lacks clone3, and on architectures
  * without the trampoline (only x86-64 has one). */
 pid_t osx__sys_clone3(int (*fn)(void *), void *arg, void *stack, size_t stack_size,
-		      unsigned long long flags, int exit_signal, int *pidfd);
+		      unsigned long long flags, int exit_signal, int *pidfd, int cgroup);
 
 /* directories and names */
 ssize_t osx__sys_getdents64(int fd, void *buf, size_t len);

@@ -1,7 +1,6 @@
 /* Test harness: leak checks, temp dirs, fault-injection sweeps.  Test code
  * may call libc directly; only the library is bound to the shim. */
 #include <dirent.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -34,23 +33,45 @@ __attribute__((constructor)) static void sites_init(void)
 		memcpy(sites_file, file, len + 1);
 }
 
+/* The module a site is in: its name ("" for the main program) and load
+ * bias, found with dl_iterate_phdr (glibc and musl; dladdr1 is glibc's). */
+struct site_module {
+	uintptr_t site, bias;
+	const char *name;
+};
+
+static int find_module(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct site_module *m = data;
+	int i;
+
+	(void)size;
+	for (i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+
+		if (ph->p_type == PT_LOAD && m->site >= lo && m->site - lo < ph->p_memsz) {
+			m->bias = info->dlpi_addr;
+			m->name = info->dlpi_name;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* One site as "<module> <address>": the address minus the module's load
  * bias, the ELF virtual address addr2line takes, PIE or not.  "?" for a
- * module dladdr cannot name, which the checker fails on. */
+ * module not found, which the checker fails on. */
 static int site_line(const void *site, char *line, size_t size)
 {
 	static char self[PATH_MAX];
-	struct link_map *map = NULL;
-	const char *module = "?";
-	uintptr_t bias = 0;
-	Dl_info info;
+	struct site_module m = {(uintptr_t)site, 0, "?"};
+	const char *module;
 	int len;
 
-	if (dladdr1(site, &info, (void **)&map, RTLD_DL_LINKMAP) && map) {
-		module = map->l_name;
-		bias = map->l_addr;
-	}
-	if (!module[0]) { /* the main program: its link map has no name */
+	dl_iterate_phdr(find_module, &m);
+	module = m.name ? m.name : "";
+	if (!module[0]) { /* the main program: its entry has no name */
 		if (!self[0]) {
 			ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
@@ -61,7 +82,7 @@ static int site_line(const void *site, char *line, size_t size)
 		module = self;
 	}
 	len = snprintf(line, size, "%s %#lx\n", module,
-		       (unsigned long)((uintptr_t)site - bias));
+		       (unsigned long)((uintptr_t)site - m.bias));
 	return len > 0 && (size_t)len < size ? len : -1;
 }
 

@@ -31,10 +31,19 @@ printf 'hello' >"$dir/in"
 check test "$(cat "$dir/out")" = hello
 check test "$("$run" -c -- /bin/sh -c 'printf 12345; printf 678 >&2')" = \
 	"$(printf 'stdout: 5 bytes, stderr: 3 bytes\nexited 0 returncode=0')"
-check test "$("$run" -- /bin/sh -c 'exit 7')" = "exited 7 returncode=7"
-check test "$("$run" -- /bin/sh -c 'kill -TERM $$')" = "killed by signal 15 returncode=-15"
-out=$("$run" -t 200 -- /bin/sleep 30)
-check test "$out" = "$(printf 'timed out after 200 ms\nkilled by signal 9 returncode=-9')"
+# ... and the exit status passes the child's on, as env(1) and timeout(1)
+rc=0; out=$("$run" -- /bin/sh -c 'exit 7') || rc=$?
+check test "$out $rc" = "exited 7 returncode=7 7"
+rc=0; out=$("$run" -- /bin/sh -c 'kill -TERM $$') || rc=$?
+check test "$out $rc" = "killed by signal 15 returncode=-15 143"
+rc=0; out=$("$run" -t 200 -- /bin/sleep 30) || rc=$?
+check test "$out $rc" = "$(printf 'timed out after 200 ms\nkilled by signal 9 returncode=-9 124')"
+rc=0; "$run" -- /nonexistent 2>/dev/null || rc=$?
+check test "$rc" = 127
+rc=0; "$run" -- /etc/passwd 2>/dev/null || rc=$?
+check test "$rc" = 126
+# options end at the program: its -c is its own
+check test "$("$run" -p sh -c 'echo "$0 $1"' zero --help)" = "$(printf 'zero --help\nexited 0 returncode=0')"
 
 echo "$((total - fails)) passed, $fails failed"
 test "$fails" = 0

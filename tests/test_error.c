@@ -1,12 +1,25 @@
 /* osx_error: Python-identical formatting, truncation, errno preservation. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "harness.h"
 #include "shim.h"
 
 #include "error_cases.h"
+
+/* Python's text with the strerror text of the C library the test runs
+ * on (the cases hold glibc's; musl's differ), as Python there gives. */
+static void expected_text(int i, char *out, size_t size)
+{
+	const char *text = error_cases[i].text, *glibc = error_cases[i].strerror;
+	const char *at = strstr(text, glibc);
+
+	assert_non_null(at);
+	snprintf(out, size, "%.*s%s%s", (int)(at - text), text, strerror(error_cases[i].code),
+		 at + strlen(glibc));
+}
 
 static void format_matches_python(void **state)
 {
@@ -15,15 +28,16 @@ static void format_matches_python(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(error_cases) / sizeof(error_cases[0]); i++) {
 		osx_error err;
-		char buf[512];
+		char buf[512], want[512];
 		size_t n;
 
+		expected_text((int)i, want, sizeof(want));
 		assert_int_equal(osx_error_set(&err, error_cases[i].code, "openat",
 					       error_cases[i].name, error_cases[i].name2), -1);
 		assert_int_equal(errno, error_cases[i].code);
 		n = osx_error_format(&err, buf, sizeof(buf));
-		assert_string_equal(buf, error_cases[i].text);
-		assert_int_equal(n, strlen(error_cases[i].text));
+		assert_string_equal(buf, want);
+		assert_int_equal(n, strlen(want));
 	}
 }
 

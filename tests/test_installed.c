@@ -223,6 +223,19 @@ static void failures_reach_the_error(void **state)
 	close(p[1]);
 }
 
+/* The library's version is the headers' (the build checks the headers
+ * against meson.build's), and OSX_CHECK_VERSION orders releases. */
+static void version_matches(void **state)
+{
+	(void)state;
+	assert_string_equal(osx_version(), OSX_VERSION_STRING);
+	assert_true(OSX_CHECK_VERSION(OSX_VERSION_MAJOR, OSX_VERSION_MINOR, OSX_VERSION_PATCH));
+	assert_true(OSX_CHECK_VERSION(0, 1, 99));
+	assert_false(OSX_CHECK_VERSION(OSX_VERSION_MAJOR, OSX_VERSION_MINOR, OSX_VERSION_PATCH + 1));
+	assert_false(OSX_CHECK_VERSION(OSX_VERSION_MAJOR, OSX_VERSION_MINOR + 1, 0));
+	assert_false(OSX_CHECK_VERSION(OSX_VERSION_MAJOR + 1, 0, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -233,6 +246,7 @@ int main(void)
 		cmocka_unit_test(writev_retries_eintr),
 		cmocka_unit_test(positioned_transfers),
 		cmocka_unit_test(failures_reach_the_error),
+		cmocka_unit_test(version_matches),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

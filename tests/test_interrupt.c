@@ -243,7 +243,7 @@ static void wait_case(enum wait_kind kind, int stop)
 	};
 	char *argv[] = { "/bin/sh", "-c", "read x; exit 9", NULL };
 	osx_wait_status st;
-	osx_spawn_attr a;
+	osx_spawn_attr *a;
 	osx_waitset *ws = NULL;
 	osx_child ch, *ended;
 	struct pulse pu;
@@ -253,10 +253,12 @@ static void wait_case(enum wait_kind kind, int stop)
 
 	stop_on = stop;
 	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	osx_spawn_attr_init(&a);
-	a.argv = argv;
-	a.fd[0] = p[0];
-	assert_int_equal(osx_spawn(&a, &ch, &err), 0);
+	a = osx_spawn_attr_new(&err);
+	assert_non_null(a);
+	osx_spawn_attr_set_argv(a, argv, NULL);
+	osx_spawn_attr_set_stdio(a, 0, p[0], NULL);
+	assert_int_equal(osx_spawn(a, &ch, &err), 0);
+	osx_spawn_attr_free(a);
 	close(p[0]);
 	had_pidfd = ch.pidfd >= 0;
 	if (kind == WAIT_SET_PID) {

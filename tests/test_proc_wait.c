@@ -15,7 +15,7 @@
 
 /*
  * A child running /bin/sh -c script with its stdin on a pipe: `read x`
- * blocks until the test closes *gate (then -1).  pgroup as osx_spawn_attr.
+ * blocks until the test closes *gate (then -1).  pgroup as osx_spawn_attr_set_pgroup.
  * With ready, its stdout is a pipe too, and this returns once the script
  * has written a line (e.g. after setting its traps): the line's number,
  * if any, is returned (a pid the script reports).
@@ -23,7 +23,7 @@
 static long spawn_sync(osx_child *ch, const char *script, int pgroup, int ready, int *gate)
 {
 	char *argv[] = { "/bin/sh", "-c", (char *)script, NULL };
-	osx_spawn_attr a;
+	osx_spawn_attr *a;
 	osx_error err;
 	char line[32];
 	int p[2], out[2] = { -1, -1 };
@@ -32,13 +32,15 @@ static long spawn_sync(osx_child *ch, const char *script, int pgroup, int ready,
 	assert_int_equal(osx_pipe(p, 0, &err), 0);
 	if (ready)
 		assert_int_equal(osx_pipe(out, 0, &err), 0);
-	osx_spawn_attr_init(&a);
-	a.argv = argv;
-	a.fd[0] = p[0];
+	a = osx_spawn_attr_new(&err);
+	assert_non_null(a);
+	osx_spawn_attr_set_argv(a, argv, NULL);
+	osx_spawn_attr_set_stdio(a, 0, p[0], NULL);
 	if (ready)
-		a.fd[1] = out[1];
-	a.pgroup = pgroup;
-	assert_int_equal(osx_spawn(&a, ch, &err), 0);
+		osx_spawn_attr_set_stdio(a, 1, out[1], NULL);
+	osx_spawn_attr_set_pgroup(a, pgroup, NULL);
+	assert_int_equal(osx_spawn(a, ch, &err), 0);
+	osx_spawn_attr_free(a);
 	close(p[0]);
 	*gate = p[1];
 	if (ready) {

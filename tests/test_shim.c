@@ -830,7 +830,7 @@ static void real_failures_are_negative_errno(void **state)
 	assert_int_equal(osx__sys_readlinkat(AT_FDCWD, "/nonexistent/osx", buf, sizeof(buf)),
 			 -ENOENT);
 	assert_int_equal(osx__sys_setpgid(-1, 0), -EINVAL);
-	/* glibc refuses a clone without function or stack before any syscall. */
+	/* A clone without function or stack is refused before any syscall. */
 	assert_int_equal(osx__sys_clone(NULL, NULL, SIGCHLD, NULL, NULL), -EINVAL);
 	assert_int_equal(osx__fault_total(), 19);
 }

@@ -45,7 +45,7 @@ OSX_API osx_scandir *osx_scandir_fdopen(int fd, osx_error *err);
  * ".." skipped), 0 at the end, -1 on error.
  * Safety: MT-Unsafe (race:sd), AS-Safe, blocks (on filesystem I/O).
  */
-OSX_API int osx_scandir_next(osx_scandir *sd, osx_dirent **out, osx_error *err);
+OSX_API int osx_scandir_next(osx_scandir *sd, osx_dirent **out, osx_error *err) OSX_NONNULL(1, 2);
 /* Close the listing and free it; its entries become invalid.  NULL is
  * allowed.
  * Safety: MT-Unsafe (race:sd), AS-Unsafe, non-blocking.
@@ -56,32 +56,32 @@ OSX_API void osx_scandir_close(osx_scandir *sd);
  * returns the full length, so a result >= size means buf was too small.
  * Safety: MT-Safe, AS-Safe, non-blocking.
  */
-OSX_API size_t osx_dirent_path(const osx_dirent *e, char *buf, size_t size);
+OSX_API size_t osx_dirent_path(const osx_dirent *e, char *buf, size_t size) OSX_NONNULL(1);
 /* The stat of the entry, DirEntry.stat().  fstatat relative to the
  * directory fd, fetched once and cached; follow chooses stat or lstat
  * semantics.  Errors name the entry's path (DirEntry.path), as Python
  * does.  Returns 0 or -1.
  * Safety: MT-Unsafe (race:e), AS-Safe, blocks (on filesystem I/O).
  */
-OSX_API int osx_dirent_stat(osx_dirent *e, int follow, osx_stat_result *st, osx_error *err);
+OSX_API int osx_dirent_stat(osx_dirent *e, int follow, osx_stat_result *st, osx_error *err) OSX_NONNULL(1, 3);
 /* Whether the entry is a directory, DirEntry.is_dir().  With follow a
  * symlink to one counts.  1 or 0, no syscall when d_type is known (and not a
  * followed symlink); 0 when the entry vanished; -1 on another error.
  * Safety: MT-Unsafe (race:e), AS-Safe, blocks (on filesystem I/O).
  */
-OSX_API int osx_dirent_is_dir(osx_dirent *e, int follow, osx_error *err);
+OSX_API int osx_dirent_is_dir(osx_dirent *e, int follow, osx_error *err) OSX_NONNULL(1);
 /* Whether the entry is a regular file, DirEntry.is_file().  With follow
  * a symlink to one counts.  1 or 0, no syscall when d_type is known (and not a
  * followed symlink); 0 when the entry vanished; -1 on another error.
  * Safety: MT-Unsafe (race:e), AS-Safe, blocks (on filesystem I/O).
  */
-OSX_API int osx_dirent_is_file(osx_dirent *e, int follow, osx_error *err);
+OSX_API int osx_dirent_is_file(osx_dirent *e, int follow, osx_error *err) OSX_NONNULL(1);
 /* Whether the entry is a symbolic link, DirEntry.is_symlink().  1 or 0,
  * no syscall when d_type is known; 0 when the entry vanished; -1 on
  * another error.
  * Safety: MT-Unsafe (race:e), AS-Safe, blocks (on filesystem I/O).
  */
-OSX_API int osx_dirent_is_symlink(osx_dirent *e, osx_error *err);
+OSX_API int osx_dirent_is_symlink(osx_dirent *e, osx_error *err) OSX_NONNULL(1);
 
 /* The names in path, os.listdir (path NULL: ".").  "." and ".." are left
  * out, the rest is in directory order, as a NULL-terminated array in ONE

@@ -27,18 +27,18 @@ OSX_BEGIN_DECLS
  * returned.
  * Safety: MT-Safe, AS-Unsafe, non-blocking.
  */
-OSX_API ssize_t osx_getenv(const char *name, char *buf, size_t size, osx_error *err);
+OSX_API ssize_t osx_getenv(const char *name, char *buf, size_t size, osx_error *err) OSX_NONNULL(1);
 /* Set a variable of the process environment, always overwriting.  This
  * is setenv(3) under the library lock.  Returns 0 or -1.
  * Safety: MT-Unsafe (const:env: races with getenv(3) in other threads), AS-Unsafe, non-blocking.
  */
-OSX_API int osx_setenv(const char *name, const char *value, osx_error *err);
+OSX_API int osx_setenv(const char *name, const char *value, osx_error *err) OSX_NONNULL(1, 2);
 /* Remove a variable from the process environment.  This is unsetenv(3)
  * under the library lock.  Removing one that is not set succeeds.  Returns
  * 0 or -1.
  * Safety: MT-Unsafe (const:env: races with getenv(3) in other threads), AS-Unsafe, non-blocking.
  */
-OSX_API int osx_unsetenv(const char *name, osx_error *err);
+OSX_API int osx_unsetenv(const char *name, osx_error *err) OSX_NONNULL(1);
 
 /*
  * An environment object: a hash table of NAME=VALUE entries, iterated in
@@ -63,7 +63,7 @@ OSX_API osx_env *osx_env_snapshot(osx_error *err);
  * failure.
  * Safety: MT-Safe, AS-Unsafe, non-blocking.
  */
-OSX_API osx_env *osx_env_copy(const osx_env *e, osx_error *err);
+OSX_API osx_env *osx_env_copy(const osx_env *e, osx_error *err) OSX_NONNULL(1);
 /* Free e and everything it owns (its entries and envp).  NULL is allowed.
  * Safety: MT-Unsafe (race:e), AS-Unsafe, non-blocking.
  */
@@ -72,39 +72,39 @@ OSX_API void osx_env_free(osx_env *e);
 /* The number of variables in e.
  * Safety: MT-Safe, AS-Safe, non-blocking.
  */
-OSX_API size_t osx_env_len(const osx_env *e);
+OSX_API size_t osx_env_len(const osx_env *e) OSX_NONNULL(1);
 /* The value of name in e, or NULL when it is not set.  The pointer is
  * valid until the next change of e.
  * Safety: MT-Safe, AS-Safe, non-blocking.
  */
-OSX_API const char *osx_env_get(const osx_env *e, const char *name);
+OSX_API const char *osx_env_get(const osx_env *e, const char *name) OSX_NONNULL(1, 2);
 /* Whether name is set in e: 1 or 0.
  * Safety: MT-Safe, AS-Safe, non-blocking.
  */
-OSX_API int osx_env_contains(const osx_env *e, const char *name);
+OSX_API int osx_env_contains(const osx_env *e, const char *name) OSX_NONNULL(1, 2);
 /* Set name to value in e, overwriting (a name set again keeps its place).
  * A name that is empty or has '=' is EINVAL.  Returns 0 or -1; on failure
  * e is unchanged.
  * Safety: MT-Unsafe (race:e), AS-Unsafe, non-blocking.
  */
-OSX_API int osx_env_set(osx_env *e, const char *name, const char *value, osx_error *err);
+OSX_API int osx_env_set(osx_env *e, const char *name, const char *value, osx_error *err) OSX_NONNULL(1, 2, 3);
 /* Set a name and value given with explicit lengths in e, as osx_env_set.
  * A NUL byte in the name or the value is EINVAL (nothing could carry it to
  * a child).  Returns 0 or -1; on failure e is unchanged.
  * Safety: MT-Unsafe (race:e), AS-Unsafe, non-blocking.
  */
 OSX_API int osx_env_setn(osx_env *e, const char *name, size_t name_len,
-			 const char *value, size_t value_len, osx_error *err);
+			 const char *value, size_t value_len, osx_error *err) OSX_NONNULL(1, 2, 4);
 /* Set "NAME=VALUE" in e, split at the first '='.  EINVAL without one or
  * with an empty name.  Returns 0 or -1; on failure e is unchanged.
  * Safety: MT-Unsafe (race:e), AS-Unsafe, non-blocking.
  */
-OSX_API int osx_env_put(osx_env *e, const char *assignment, osx_error *err);
+OSX_API int osx_env_put(osx_env *e, const char *assignment, osx_error *err) OSX_NONNULL(1, 2);
 /* Remove name from e.  Returns 1 when name was set, 0 when it was not; -1
  * (EINVAL) for an invalid name.  Never allocates, never fails otherwise.
  * Safety: MT-Unsafe (race:e), AS-Unsafe, non-blocking.
  */
-OSX_API int osx_env_unset(osx_env *e, const char *name, osx_error *err);
+OSX_API int osx_env_unset(osx_env *e, const char *name, osx_error *err) OSX_NONNULL(1, 2);
 /* Remove every variable from e (the object stays usable).
  * Safety: MT-Unsafe (race:e), AS-Unsafe, non-blocking.
  */
@@ -113,7 +113,7 @@ OSX_API void osx_env_clear(osx_env *e);
  * or -1; on failure dst is unchanged.
  * Safety: MT-Unsafe (race:dst), AS-Unsafe, non-blocking.
  */
-OSX_API int osx_env_merge(osx_env *dst, const osx_env *src, osx_error *err);
+OSX_API int osx_env_merge(osx_env *dst, const osx_env *src, osx_error *err) OSX_NONNULL(1, 2);
 
 /* Iterate over e in insertion order.  Start with *pos = 0; returns 1 and
  * the next entry while there is one, then 0.  The pointers are valid until
@@ -121,7 +121,7 @@ OSX_API int osx_env_merge(osx_env *dst, const osx_env *src, osx_error *err);
  * Safety: MT-Safe, AS-Safe, non-blocking.
  */
 OSX_API int osx_env_next(const osx_env *e, size_t *pos, const char **name,
-			 const char **value);
+			 const char **value) OSX_NONNULL(1, 2, 3, 4);
 
 /* The environment e as an envp array for execve/spawn.  NULL-terminated
  * "NAME=VALUE" strings in iteration order, owned by e and valid until the
@@ -129,7 +129,7 @@ OSX_API int osx_env_next(const osx_env *e, size_t *pos, const char **name,
  * nothing.  NULL with ENOMEM on failure.
  * Safety: MT-Unsafe (race:e), AS-Unsafe, non-blocking.
  */
-OSX_API char **osx_env_envp(osx_env *e, osx_error *err);
+OSX_API char **osx_env_envp(osx_env *e, osx_error *err) OSX_NONNULL(1);
 
 /*
  * Expand shell variables in path, os.path.expandvars.  $NAME and ${NAME}
@@ -140,7 +140,7 @@ OSX_API char **osx_env_envp(osx_env *e, osx_error *err);
  * for free(), or NULL with ENOMEM.
  * Safety: MT-Safe, AS-Unsafe, non-blocking.
  */
-OSX_API char *osx_expandvars(const char *path, const osx_env *env, osx_error *err);
+OSX_API char *osx_expandvars(const char *path, const osx_env *env, osx_error *err) OSX_NONNULL(1);
 
 /*
  * Expand a leading ~ or ~user in path, os.path.expanduser.  "~" and
@@ -153,7 +153,7 @@ OSX_API char *osx_expandvars(const char *path, const osx_env *env, osx_error *er
  * "getpwnam_r"/"getpwuid_r"; Python leaves the path unchanged then).
  * Safety: MT-Safe, AS-Unsafe, blocks (on the passwd lookup: NSS, LDAP, sssd).
  */
-OSX_API char *osx_expanduser(const char *path, const osx_env *env, osx_error *err);
+OSX_API char *osx_expanduser(const char *path, const osx_env *env, osx_error *err) OSX_NONNULL(1);
 
 OSX_END_DECLS
 

@@ -41,13 +41,13 @@ typedef struct osx_error {
  * as snprintf does, so a result >= size means it was truncated.
  * Safety: MT-Safe, AS-Unsafe, non-blocking.
  */
-OSX_API size_t osx_error_format(const osx_error *err, char *buf, size_t size);
+OSX_API size_t osx_error_format(const osx_error *err, char *buf, size_t size) OSX_NONNULL(1);
 
 /* Format err as osx_error_format does, prefixed by the failing call:
  * "openat: [Errno 2] ...".  Same return convention.
  * Safety: MT-Safe, AS-Unsafe, non-blocking.
  */
-OSX_API size_t osx_error_format_call(const osx_error *err, char *buf, size_t size);
+OSX_API size_t osx_error_format_call(const osx_error *err, char *buf, size_t size) OSX_NONNULL(1);
 
 /* Quote a file name as Python's repr() does.  The name is len bytes,
  * decoded with surrogateescape.  Same return convention as

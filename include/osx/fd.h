@@ -1,9 +1,12 @@
-/* libosx: raw fd I/O, the os.open/read/write family. */
+/* libosx: raw fd I/O, the os.open/read/write family.  Offsets and lengths
+ * are int64_t, not off_t: off_t's size follows the consumer's
+ * _FILE_OFFSET_BITS on 32-bit systems, the library's does not. */
 #ifndef OSX_FD_H
 #define OSX_FD_H
 
 #include <fcntl.h> /* the O_* and SEEK_* constants callers pass */
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -20,12 +23,12 @@ OSX_BEGIN_DECLS
  * FIFO, a slow device) are retried.  Returns the fd or -1.
  * Safety: MT-Safe, AS-Safe, blocks (on a FIFO without a peer, devices, filesystem I/O).
  */
-OSX_API int osx_open(const char *path, int flags, mode_t mode, osx_error *err);
+OSX_API int osx_open(const char *path, int flags, mode_t mode, osx_error *err) OSX_NONNULL(1);
 /* Open a file relative to dirfd (os.open's dir_fd), as osx_open does.
  * AT_FDCWD is allowed.  Returns the fd or -1.
  * Safety: MT-Safe, AS-Safe, blocks (on a FIFO without a peer, devices, filesystem I/O).
  */
-OSX_API int osx_openat(int dirfd, const char *path, int flags, mode_t mode, osx_error *err);
+OSX_API int osx_openat(int dirfd, const char *path, int flags, mode_t mode, osx_error *err) OSX_NONNULL(2);
 
 /*
  * Close a file descriptor, os.close.  Never retried: on Linux the descriptor is released whatever
@@ -52,13 +55,13 @@ OSX_API ssize_t osx_write(int fd, const void *buf, size_t len, osx_error *err);
  * it is.  Returns the byte count (0: end of file) or -1.
  * Safety: MT-Safe, AS-Safe, blocks (on devices, disk).
  */
-OSX_API ssize_t osx_pread(int fd, void *buf, size_t len, off_t off, osx_error *err);
+OSX_API ssize_t osx_pread(int fd, void *buf, size_t len, int64_t off, osx_error *err);
 /* Write up to len bytes at offset off, os.pwrite.  The fd's file offset is
  * not used or changed.  One call, EINTR retried, a short count returned as
  * it is.  Returns the byte count or -1.
  * Safety: MT-Safe, AS-Safe, blocks (on devices, disk).
  */
-OSX_API ssize_t osx_pwrite(int fd, const void *buf, size_t len, off_t off, osx_error *err);
+OSX_API ssize_t osx_pwrite(int fd, const void *buf, size_t len, int64_t off, osx_error *err);
 /* Read into iovcnt buffers in order, os.readv.  One readv(2), EINTR
  * retried, a short count returned as it is.  Returns the byte count (0:
  * end of file) or -1.
@@ -76,14 +79,14 @@ OSX_API ssize_t osx_writev(int fd, const struct iovec *iov, int iovcnt, osx_erro
  * new offset or -1.
  * Safety: MT-Safe, AS-Safe, non-blocking.
  */
-OSX_API off_t osx_lseek(int fd, off_t off, int whence, osx_error *err);
+OSX_API int64_t osx_lseek(int fd, int64_t off, int whence, osx_error *err);
 /*
  * os.fstat: the stat of the file open as fd (statx with AT_EMPTY_PATH,
  * birth time included where the filesystem has one; fstat where the
  * kernel lacks statx).
  * Safety: MT-Safe, AS-Safe, blocks (on the filesystem).
  */
-OSX_API int osx_fstat(int fd, osx_stat_result *st, osx_error *err);
+OSX_API int osx_fstat(int fd, osx_stat_result *st, osx_error *err) OSX_NONNULL(2);
 /* Flush the file's data and metadata to the disk, os.fsync.  Returns 0 or
  * -1 (EIO: a write-back failed; EINVAL: fd does not support syncing).
  * Safety: MT-Safe, AS-Safe, blocks (until the disk has the data).
@@ -98,7 +101,7 @@ OSX_API int osx_fdatasync(int fd, osx_error *err);
  * extension reads as zeros.  Returns 0 or -1.
  * Safety: MT-Safe, AS-Safe, blocks (on filesystem I/O).
  */
-OSX_API int osx_ftruncate(int fd, off_t len, osx_error *err);
+OSX_API int osx_ftruncate(int fd, int64_t len, osx_error *err);
 
 /*
  * Read until len bytes or end of file, retrying short reads and EINTR.
@@ -123,13 +126,13 @@ OSX_API int osx_write_all(int fd, const void *buf, size_t len, size_t *done, osx
  * (/proc, /sys, pipes).  Returns NULL on failure.
  * Safety: MT-Safe, AS-Unsafe, blocks (on FIFOs, devices, filesystem I/O).
  */
-OSX_API char *osx_read_file(const char *path, size_t *len, osx_error *err);
+OSX_API char *osx_read_file(const char *path, size_t *len, osx_error *err) OSX_NONNULL(1, 2);
 
 /* Create a pipe, os.pipe2.  fds[0] is the read end, fds[1] the write end,
  * both O_CLOEXEC, plus flags (O_NONBLOCK, O_DIRECT).  Returns 0 or -1.
  * Safety: MT-Safe, AS-Safe, non-blocking.
  */
-OSX_API int osx_pipe(int fds[2], int flags, osx_error *err);
+OSX_API int osx_pipe(int fds[2], int flags, osx_error *err) OSX_NONNULL(1);
 /* Duplicate fd, os.dup: the lowest free fd, O_CLOEXEC (F_DUPFD_CLOEXEC).
  * Returns the new fd or -1.
  * Safety: MT-Safe, AS-Safe, non-blocking.
@@ -180,14 +183,14 @@ OSX_API int osx_set_blocking(int fd, int blocking, osx_error *err);
  * retried across signals.  Returns 0 or -1.
  * Safety: MT-Safe, AS-Safe, blocks (on a conflicting lock, unless OSX_LOCK_NOWAIT).
  */
-OSX_API int osx_lock(int fd, off_t start, off_t len, unsigned flags, osx_error *err);
+OSX_API int osx_lock(int fd, int64_t start, int64_t len, unsigned flags, osx_error *err);
 /* Unlock bytes [start, start + len) of fd's file, locked by osx_lock.
  * With OSX_LOCK_FLOCK (start and len 0) the whole-file flock is dropped;
  * OSX_LOCK_SHARED and OSX_LOCK_NOWAIT make no difference.  Unlocking what
  * is not locked succeeds.  Returns 0 or -1.
  * Safety: MT-Safe, AS-Safe, non-blocking.
  */
-OSX_API int osx_unlock(int fd, off_t start, off_t len, unsigned flags, osx_error *err);
+OSX_API int osx_unlock(int fd, int64_t start, int64_t len, unsigned flags, osx_error *err);
 
 /*
  * Copy up to len bytes from src to dst in the kernel where possible.  len
@@ -198,7 +201,7 @@ OSX_API int osx_unlock(int fd, off_t start, off_t len, unsigned flags, osx_error
  * be NULL) holds them also on failure.
  * Safety: MT-Safe, AS-Unsafe, blocks (on pipes, sockets, devices, disk).
  */
-OSX_API off_t osx_copy_fd(int src, int dst, off_t len, off_t *done, osx_error *err);
+OSX_API int64_t osx_copy_fd(int src, int dst, int64_t len, int64_t *done, osx_error *err);
 
 /* Fill buf with len random bytes, os.urandom.  They come from the kernel
  * CSPRNG (getrandom, waiting until it is seeded once after boot, as

@@ -11,5 +11,6 @@
 #include <osx/replace.h>
 #include <osx/proc.h>
 #include <osx/dir.h>
+#include <osx/version.h>
 
 #endif

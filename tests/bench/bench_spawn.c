@@ -1,8 +1,13 @@
-/* spawn+wait of /bin/true with the parent holding 0, 1 and 4 GiB of touched
- * memory: libosx osx_spawn vs posix_spawn (interleaved) vs fork+execve,
- * medians and their ratios printed.  "call" is the spawn call alone: how
- * long the parent is held (until the child has exec'd), the part of the
- * cost that is the spawn mechanism rather than the program's start. */
+/* spawn+wait, libosx osx_spawn vs posix_spawn, interleaved, medians and
+ * their ratios printed:
+ *   - a static no-op (argv[1], tests/noop.c), where the spawn mechanism is
+ *     most of the cost: rounds of 301, the median of the rounds' ratios;
+ *   - the same from 2 threads at once: throughput (spawns per second)
+ *     of libosx over posix_spawn, rounds alternating which goes first;
+ *   - /bin/true with the parent holding 0, 1 and 4 GiB of touched memory,
+ *     and fork+execve.  "call" is the spawn call alone: how long the
+ *     parent is held (until the child has exec'd). */
+#include <pthread.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,18 +24,19 @@
 extern char **environ;
 
 static char *argv_true[] = { "/bin/true", NULL };
+static char *argv_noop[] = { NULL, NULL };
+static osx_spawn_attr *attr_true, *attr_noop;
+static char **prog_argv = argv_true;
+static osx_spawn_attr *prog_attr;
 
 /* Each returns the spawn+wait time and sets *call to the spawn call's. */
 static double one_osx(double *call)
 {
-	osx_spawn_attr a;
 	osx_child ch;
 	osx_wait_status st;
 	double t0 = bench_now(), t1;
 
-	osx_spawn_attr_init(&a);
-	a.argv = argv_true;
-	if (osx_spawn(&a, &ch, NULL) < 0)
+	if (osx_spawn(prog_attr, &ch, NULL) < 0)
 		abort();
 	t1 = bench_now();
 	if (osx_child_wait(&ch, &st, NULL) < 0)
@@ -44,7 +50,7 @@ static double one_posix(double *call)
 	double t0 = bench_now(), t1;
 	pid_t pid;
 
-	if (posix_spawn(&pid, "/bin/true", NULL, NULL, argv_true, environ) != 0)
+	if (posix_spawn(&pid, prog_argv[0], NULL, NULL, prog_argv, environ) != 0)
 		abort();
 	t1 = bench_now();
 	waitpid(pid, NULL, 0);
@@ -102,10 +108,99 @@ static double fork_median(int reps)
 	return bench_median(t, reps);
 }
 
-int main(void)
+/* 2 threads, each N spawn+wait: the wall time of the pair. */
+#define TN 200
+
+static void *thread_osx(void *arg)
+{
+	double call;
+
+	(void)arg;
+	for (int i = 0; i < TN; i++)
+		one_osx(&call);
+	return NULL;
+}
+
+static void *thread_posix(void *arg)
+{
+	double call;
+
+	(void)arg;
+	for (int i = 0; i < TN; i++)
+		one_posix(&call);
+	return NULL;
+}
+
+static double two_threads(void *(*fn)(void *))
+{
+	pthread_t t[2];
+	double t0 = bench_now();
+
+	for (int i = 0; i < 2; i++)
+		if (pthread_create(&t[i], NULL, fn, NULL) != 0)
+			bench_die("pthread_create");
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	return bench_now() - t0;
+}
+
+#define ROUNDS 7
+
+static void noop_benchmarks(void)
+{
+	double ratio[ROUNDS], call[ROUNDS], tput[ROUNDS], ms_osx[ROUNDS], ms_posix[ROUNDS], med;
+
+	prog_argv = argv_noop;
+	prog_attr = attr_noop;
+	for (int k = 0; k < ROUNDS; k++) {
+		struct pair r;
+
+		pair(&r);
+		ratio[k] = r.osx / r.posix;
+		call[k] = r.osx_call / r.posix_call;
+		ms_osx[k] = r.osx * 1e3;
+		ms_posix[k] = r.posix * 1e3;
+	}
+	med = bench_median(ratio, ROUNDS); /* sorts: ratio[0] is the least */
+	printf("static no-op: libosx/posix_spawn = %.2fx (median of %d rounds of %d; "
+	       "rounds %.2f-%.2fx), call alone %.2fx; libosx %.3f ms, posix_spawn %.3f ms\n",
+	       med, ROUNDS, REPS, ratio[0], ratio[ROUNDS - 1],
+	       bench_median(call, ROUNDS), bench_median(ms_osx, ROUNDS),
+	       bench_median(ms_posix, ROUNDS));
+	for (int k = 0; k < ROUNDS; k++) {
+		double o, p;
+
+		if (k % 2) {
+			o = two_threads(thread_osx);
+			p = two_threads(thread_posix);
+		} else {
+			p = two_threads(thread_posix);
+			o = two_threads(thread_osx);
+		}
+		tput[k] = p / o;
+	}
+	printf("static no-op, 2 threads x %d: libosx throughput / posix_spawn's = %.2fx "
+	       "(median of %d rounds)\n", TN, bench_median(tput, ROUNDS), ROUNDS);
+	prog_argv = argv_true;
+	prog_attr = attr_true;
+}
+
+int main(int argc, char **argv)
 {
 	static const size_t gib[] = { 0, 1, 4 };
 	double base = 0;
+
+	attr_true = osx_spawn_attr_new(NULL);
+	attr_noop = osx_spawn_attr_new(NULL);
+	if (!attr_true || osx_spawn_attr_set_argv(attr_true, argv_true, NULL) < 0 || !attr_noop)
+		abort();
+	prog_attr = attr_true;
+	if (argc > 1) {
+		argv_noop[0] = argv[1];
+		if (osx_spawn_attr_set_argv(attr_noop, argv_noop, NULL) < 0)
+			abort();
+		noop_benchmarks();
+	}
 
 	for (size_t k = 0; k < 3; k++) {
 		size_t len = gib[k] << 30;
@@ -140,5 +235,7 @@ int main(void)
 		if (mem)
 			munmap(mem, len);
 	}
+	osx_spawn_attr_free(attr_true);
+	osx_spawn_attr_free(attr_noop);
 	return 0;
 }

@@ -36,17 +36,19 @@ static char *child_argv[2];
 /* Spawn every child on a new gate; returns the gate's write end. */
 static int spawn_all(void)
 {
-	osx_spawn_attr a;
+	osx_spawn_attr *a;
 	int gate[2], i;
 
 	if (osx_pipe(gate, 0, NULL) < 0)
 		bench_die("pipe");
-	osx_spawn_attr_init(&a);
-	a.argv = child_argv;
-	a.fd[0] = gate[0];
+	a = osx_spawn_attr_new(NULL);
+	if (!a || osx_spawn_attr_set_argv(a, child_argv, NULL) < 0 ||
+	    osx_spawn_attr_set_stdio(a, 0, gate[0], NULL) < 0)
+		bench_die("osx_spawn_attr");
 	for (i = 0; i < n_children; i++)
-		if (osx_spawn(&a, &children[i], NULL) < 0)
+		if (osx_spawn(a, &children[i], NULL) < 0)
 			bench_die("osx_spawn");
+	osx_spawn_attr_free(a);
 	close(gate[0]);
 	return gate[1];
 }
