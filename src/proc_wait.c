@@ -213,8 +213,13 @@ int osx_child_kill(const osx_child *child, int sig, osx_error *err)
 
 void osx__child_reap(osx_child *ch)
 {
+	/* A cleanup: when the interruption check ended the wait before it,
+	 * it must not end this one too and leave a zombie.  An interrupted
+	 * wait4 had no effect; the child is ending (it failed, or was
+	 * killed), so this wait is short. */
 	if (ch->pid > 0)
-		osx__sys_wait4(ch->pid, NULL, 0, NULL);
+		while (osx__sys_wait4(ch->pid, NULL, 0, NULL) == -EINTR)
+			;
 	release(ch);
 }
 
