@@ -248,7 +248,7 @@ static void wait_case(enum wait_kind kind, int stop)
 	osx_child ch, *ended;
 	struct pulse pu;
 	osx_error err;
-	int p[2], had_pidfd;
+	int p[2];
 	long r;
 
 	stop_on = stop;
@@ -260,7 +260,6 @@ static void wait_case(enum wait_kind kind, int stop)
 	assert_int_equal(osx_spawn(a, &ch, &err), 0);
 	osx_spawn_attr_free(a);
 	close(p[0]);
-	had_pidfd = ch.pidfd >= 0;
 	if (kind == WAIT_SET_PID) {
 		close(ch.pidfd);
 		ch.pidfd = -1;
@@ -290,10 +289,7 @@ static void wait_case(enum wait_kind kind, int stop)
 		break;
 	}
 	pulse_stop(&pu);
-	if (kind == WAIT_CHILD && !had_pidfd) /* no pidfds: osx_child_wait waits by pid */
-		assert_outcome(r, &err, OSX__SYS_wait4, "wait4");
-	else
-		assert_outcome(r, &err, calls[kind].sys, calls[kind].call);
+	assert_outcome(r, &err, calls[kind].sys, calls[kind].call);
 	if (p[1] >= 0)
 		close(p[1]);
 	if (stop) {
