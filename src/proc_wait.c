@@ -213,8 +213,13 @@ int osx_child_kill(const osx_child *child, int sig, osx_error *err)
 
 void osx__child_reap(osx_child *ch)
 {
+	/* A cleanup: when the interruption check ended the wait before it,
+	 * it must not end this one too and leave a zombie.  An interrupted
+	 * wait4 had no effect; the child is ending (it failed, or was
+	 * killed), so this wait is short. */
 	if (ch->pid > 0)
-		osx__sys_wait4(ch->pid, NULL, 0, NULL);
+		while (osx__sys_wait4(ch->pid, NULL, 0, NULL) == -EINTR)
+			;
 	release(ch);
 }
 
@@ -230,17 +235,18 @@ int osx__child_exited(osx_child *ch)
 static int stop_signal(const osx_child *c, int sig, unsigned flags, osx__fail *f)
 {
 	osx_error e;
-	int r;
 
 	if (flags & OSX_STOP_GROUP) {
-		r = osx__sys_kill(-c->pid, sig);
+		int r = osx__sys_kill(-c->pid, sig);
+
 		if (r == -ESRCH)
 			return 0;
 		return r < 0 ? osx__fail_set(f, r, "kill", NULL, NULL) : 1;
 	}
 	if (osx_child_kill(c, sig, &e) == 0)
 		return 1;
-	return e.code == ESRCH ? 0 : osx__fail_from(f, &e);
+	/* e dies here: keep its code and (static) call; a kill names no file. */
+	return e.code == ESRCH ? 0 : osx__fail_set(f, e.code, e.call, NULL, NULL);
 }
 
 int osx_child_stop(osx_child *child, int grace_ms, unsigned flags, osx_wait_status *st,
@@ -279,11 +285,19 @@ int osx_child_stop(osx_child *child, int grace_ms, unsigned flags, osx_wait_stat
 
 /* ---- wait sets ---- */
 
+/* Events one epoll_wait takes: when many children end together, one call
+ * serves this many waits. */
+#define READY_MAX 64
+
 struct osx_waitset {
 	int epfd;            /* the pidfds of the members that have one */
 	size_t n_fd;         /* how many are registered */
 	osx_child **by_pid;  /* the members without a pidfd, polled */
 	size_t n_pid, cap_pid;
+	/* Members epoll said have ended, not collected yet (taken from the
+	 * end; a member removed meanwhile is taken out). */
+	struct epoll_event ready[READY_MAX];
+	int n_ready;
 };
 
 osx_waitset *osx_waitset_new(osx_error *err)
@@ -348,7 +362,7 @@ int osx_waitset_add(osx_waitset *ws, osx_child *child, osx_error *err)
 		return osx_error_set(err, EEXIST, "epoll_ctl", NULL, NULL);
 	if (ws->n_pid == ws->cap_pid) {
 		size_t cap = ws->cap_pid ? 2 * ws->cap_pid : 8;
-		osx_child **p = osx__realloc(ws->by_pid, cap * sizeof(*p));
+		osx_child **p = osx__realloc(ws->by_pid, cap * sizeof(osx_child *));
 
 		if (!p)
 			return osx_error_set(err, ENOMEM, "realloc", NULL, NULL);
@@ -389,7 +403,14 @@ int osx_waitset_remove(osx_waitset *ws, osx_child *child, osx_error *err)
 	if (child->pidfd >= 0) {
 		int r = unregister(ws, child);
 
-		return r < 0 ? osx_error_set(err, -r, "epoll_ctl", NULL, NULL) : 0;
+		if (r < 0)
+			return osx_error_set(err, -r, "epoll_ctl", NULL, NULL);
+		for (i = 0; i < (size_t)ws->n_ready; i++)
+			if (ws->ready[i].data.ptr == child) {
+				ws->ready[i] = ws->ready[--ws->n_ready];
+				break;
+			}
+		return 0;
 	}
 	i = find_pid_member(ws, child);
 	if (i == ws->n_pid)
@@ -464,32 +485,35 @@ int osx_waitset_wait(osx_waitset *ws, int timeout_ms, osx_child **ended, osx_wai
 		return osx_error_set(err, ECHILD, "waitid", NULL, NULL);
 	deadline_start(&d, timeout_ms);
 	for (;;) {
-		struct epoll_event ev;
-		int left;
+		osx_child *c;
 
 		r = collect_pid_members(ws, ended, st, &f);
 		if (r != 0)
 			break;
-		left = deadline_left(&d);
-		if (ws->n_pid)
-			left = poll_interval(left, &interval);
-		r = osx__sys_epoll_wait(ws->epfd, &ev, 1, left);
-		if (r < 0 && stopped(r)) {
-			osx__fail_set(&f, r, "epoll_wait", NULL, NULL);
-			break;
-		}
-		if (r > 0) {
-			osx_child *c = ev.data.ptr;
+		if (ws->n_ready == 0) {
+			int left = deadline_left(&d);
 
-			r = collect_fd_member(ws, c, st, &f);
-			if (r != 0) {
-				if (r > 0 || f.code == ECHILD)
-					*ended = c;
+			if (ws->n_pid)
+				left = poll_interval(left, &interval);
+			r = osx__sys_epoll_wait(ws->epfd, ws->ready, READY_MAX, left);
+			if (r < 0 && stopped(r)) {
+				osx__fail_set(&f, r, "epoll_wait", NULL, NULL);
 				break;
 			}
-		} else if (r == 0 && deadline_left(&d) == 0) {
-			osx__fail_set(&f, ETIMEDOUT, "epoll_wait", NULL, NULL);
-			r = -1;
+			if (r == 0 && deadline_left(&d) == 0) {
+				osx__fail_set(&f, ETIMEDOUT, "epoll_wait", NULL, NULL);
+				r = -1;
+				break;
+			}
+			if (r <= 0)
+				continue;
+			ws->n_ready = r;
+		}
+		c = ws->ready[--ws->n_ready].data.ptr;
+		r = collect_fd_member(ws, c, st, &f);
+		if (r != 0) {
+			if (r > 0 || f.code == ECHILD)
+				*ended = c;
 			break;
 		}
 	}

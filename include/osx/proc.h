@@ -434,7 +434,7 @@ OSX_API int osx_child_wait_timeout(osx_child *child, osx_wait_status *st, int ti
 /*
  * Stop a child gracefully and collect it: SIGTERM, up to grace_ms
  * milliseconds (< 0: no limit) for it to end, then SIGKILL, then wait.  The
- * child is signalled through its pidfd.  With OSX_STOP_GROUP the signals go
+ * child is signalled through its pidfd where it has one.  With OSX_STOP_GROUP the signals go
  * to its process group (kill(-pid)), and the group gets the SIGKILL once the
  * grace is over or the child has ended, whichever is first, so no member
  * outlives it; the child is collected only after that, so its pid (the

@@ -119,8 +119,11 @@ static double round_waitpid(int ended)
 		int status, k;
 		pid_t pid = waitpid(-1, &status, 0);
 
-		if (pid <= 0 || !WIFEXITED(status) || (k = slot_of_pid[pid]) == 0)
+		if (pid <= 0 || !WIFEXITED(status))
 			bench_die("waitpid");
+		k = slot_of_pid[pid];
+		if (k == 0)
+			bench_die("waitpid: not ours");
 		slot_of_pid[pid] = 0;
 		close(children[k - 1].pidfd);
 		children[k - 1].pid = children[k - 1].pidfd = -1;
