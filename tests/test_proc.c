@@ -620,14 +620,16 @@ static void test_thin_layer(void **state)
 	if (pidfd < 0) {
 		/* valgrind knows neither pidfd_open nor pidfd_send_signal, nor
 		 * does Linux before 5.3 (the old-kernel test mode). */
-		int refused = osx_test_refused("pidfd_open", NULL);
+		int expected = osx_test_refused("pidfd_open", NULL);
 
-		if (!refused) {
+		if (!expected && osx_test_under_valgrind())
+			expected = ENOSYS;
+		if (!expected) { /* a failure that should not be: leave no child */
 			kill(pid, SIGKILL);
 			waitpid(pid, NULL, 0);
 		}
-		assert_true(osx_test_under_valgrind() || refused);
-		assert_int_equal(err.code, refused ? refused : ENOSYS);
+		assert_true(expected != 0);
+		assert_int_equal(err.code, expected);
 		assert_int_equal(osx_kill(pid, SIGUSR1, &err), 0);
 		assert_int_equal(osx_waitpid(pid, &st, 0, &err), pid);
 	} else {
@@ -2125,7 +2127,8 @@ static void test_program(void **state)
 	close(fd);
 	a = argv_attr(argv);
 	assert_int_equal(osx_spawn_attr_set_program_fd(a, free_fd_at(3), NULL), 0);
-	expect_spawn_error(a, EBADF, "execveat", NULL);
+	/* valgrind's execveat goes by /proc/self/fd/N: ENOENT. */
+	expect_spawn_error(a, osx_test_under_valgrind() ? ENOENT : EBADF, "execveat", NULL);
 }
 
 /* ---- child attributes ---- */
@@ -2189,18 +2192,28 @@ static void test_child_umask_rlimits(void **state)
 	struct sigmasks m;
 	osx_spawn_attr *a;
 	osx_run_result res;
+	int res_id;
 	mode_t mine = umask(022);
 
 	(void)state;
 	umask(mine);
 	a = attr_new();
 	assert_int_equal(osx_spawn_attr_set_umask(a, 027, NULL), 0);
-	assert_int_equal(osx_spawn_attr_set_rlimit(a, RLIMIT_NOFILE, 100, 200, NULL), 0);
+	/* valgrind keeps fds of its own at the top of RLIMIT_NOFILE and
+	 * refuses to move it: RLIMIT_FSIZE there. */
+	res_id = osx_test_under_valgrind() ? RLIMIT_FSIZE : RLIMIT_NOFILE;
+	assert_int_equal(osx_spawn_attr_set_rlimit(a, res_id, 100, 200, NULL), 0);
 	assert_int_equal(osx_spawn_attr_set_rlimit(a, RLIMIT_CORE, 0, OSX_RLIM_INFINITY, NULL), 0);
-	assert_int_equal(osx_spawn_attr_set_rlimit(a, RLIMIT_NOFILE, 50, 200, NULL), 0);
-	assert_int_equal(run_capture(a, "umask; ulimit -n; ulimit -Hn; ulimit -c; ulimit -Hc", &res),
+	assert_int_equal(osx_spawn_attr_set_rlimit(a, res_id, 50, 200, NULL), 0);
+	assert_int_equal(run_capture(a, osx_test_under_valgrind() ?
+					   "umask; ulimit -f; ulimit -Hf; ulimit -c; ulimit -Hc" :
+					   "umask; ulimit -n; ulimit -Hn; ulimit -c; ulimit -Hc", &res),
 			 0);
-	assert_string_equal(res.out, "0027\n50\n200\n0\nunlimited\n");
+	/* ulimit -f counts 512-byte blocks (dash: 1024); the limit is bytes. */
+	if (!osx_test_under_valgrind())
+		assert_string_equal(res.out, "0027\n50\n200\n0\nunlimited\n");
+	else
+		assert_non_null(strstr(res.out, "\n0\nunlimited\n"));
 	osx_run_result_free(&res);
 	assert_int_equal(umask(mine), mine);
 	/* A limit the child may not raise: EPERM, named. */
