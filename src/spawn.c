@@ -57,8 +57,8 @@
  * One stack is kept for the next spawn (the common case: spawns one after
  * another); concurrent spawns map their own.
  */
-#define CHILD_STACK (64 * 1024)
-#define CHILD_GUARD (64 * 1024)
+#define CHILD_STACK ((size_t)64 * 1024)
+#define CHILD_GUARD ((size_t)64 * 1024)
 
 static _Atomic(void *) stack_cache;
 
@@ -522,14 +522,15 @@ static const char *envp_path(char *const *envp)
 static char **environ_copy(osx__fail *f)
 {
 	size_t n = 0, bytes = 0;
-	char **copy, *p;
+	char **copy;
 
 	osx__env_lock();
 	for (char **e = environ; e && *e; e++, n++)
 		bytes += strlen(*e) + 1;
 	copy = osx__malloc((n + 1) * sizeof(char *) + bytes);
 	if (copy) {
-		p = (char *)(copy + n + 1);
+		char *p = (char *)(copy + n + 1);
+
 		for (size_t i = 0; i < n; i++) {
 			size_t len = strlen(environ[i]) + 1;
 
