@@ -486,11 +486,9 @@ static pid_t spawn_clone(struct spawn_ctx *c, void *stack, int *pidfd, osx__fail
 		osx__sys_close(p[0]);
 		return osx__fail_set(f, pid, "clone", NULL, NULL);
 	}
-	if (c->ran) {
-		osx__sys_close(p[0]);
-		return pid;
-	}
-	n = osx__sys_read(p[0], &rep, sizeof(rep));
+	n = 0;
+	if (!c->ran)
+		n = osx__sys_read(p[0], &rep, sizeof(rep));
 	osx__sys_close(p[0]);
 	if (n == (ssize_t)sizeof(rep)) {
 		c->rep = rep;

@@ -682,6 +682,10 @@ static void test_thin_layer_faults(void **state)
 	expect_injected(osx_fork(&err), &err, EAGAIN, "fork");
 	osx__fault_fail(OSX__SYS_execve, 1, 1, E2BIG);
 	expect_injected(osx_execv("/bin/true", abs_argv, &err), &err, E2BIG, "execve");
+	osx__fault_fail(OSX__SYS_execve, 1, 1, ETXTBSY);
+	expect_injected(osx_execve("/bin/true", abs_argv, environ, &err), &err, ETXTBSY, "execve");
+	osx__fault_fail(OSX__SYS_waitid, 1, 1, EINVAL);
+	expect_injected(osx_pidfd_wait(0, &st, WNOHANG, &err), &err, EINVAL, "waitid");
 	/* execvp: a name with a slash is not searched; without one, an error
 	 * that says the file was found ends the search. */
 	osx__fault_fail(OSX__SYS_execve, 1, 1, ENOEXEC);
@@ -692,7 +696,7 @@ static void test_thin_layer_faults(void **state)
 	osx__fault_fail(OSX__SYS_execve, 1, 1, ENOMEM);
 	osx__fault_fail(OSX__SYS_execve, 2, OSX__FAULT_ALWAYS, EACCES);
 	expect_injected(osx_execvp("true", argv, &err), &err, ENOMEM, "execve");
-	assert_true(osx__fault_count(OSX__SYS_execve) >= 3);
+	assert_true(osx__fault_count(OSX__SYS_execve) >= 4);
 	osx__fault_fail(OSX__SYS_wait4, 1, 1, EINVAL);
 	expect_injected(osx_waitpid(-1, &st, WNOHANG, &err), &err, EINVAL, "wait4");
 	osx__fault_fail(OSX__SYS_kill, 1, 1, EPERM);
