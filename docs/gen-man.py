@@ -99,9 +99,13 @@ def split_safety(comment):
 
 
 def summary(comment):
-    """The first sentence, up to a '.' followed by white space, without it."""
+    """The first sentence, up to a '.' followed by white space, without it
+    (the dots of "e.g.", "i.e." and "cf." end no sentence)."""
     text = " ".join(comment.split())
-    return re.split(r"\.(?:\s|$)", text, maxsplit=1)[0].strip()
+    for m in re.finditer(r"\.(?:\s|$)", text):
+        if not re.search(r"(?:^|\W)(?:e\.g|i\.e|cf)$", text[:m.start()]):
+            return text[:m.start()].strip()
+    return text.strip()
 
 
 def roff(text):

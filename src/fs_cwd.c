@@ -13,6 +13,9 @@
 #include "fs_internal.h"
 #include "shim.h"
 
+/* The directory reads of the walk up. */
+#define DIRBUF ((size_t)OSX__DIRBUF_SIZE)
+
 /* The getcwd system call answers for paths up to a page. */
 #define KERNEL_CWD_MAX 4096
 
@@ -65,11 +68,14 @@ static int prepend(char **s, size_t *cap, size_t *start, const char *name, size_
 
 /* The name in directory pfd of the directory whose stat is *child: the
  * entry with its inode number, checked by a stat (a mount point's entry
- * shows the inode under the mount), else any directory matching by stat. */
+ * shows the inode under the mount), else any directory matching by stat.
+ * A candidate that cannot be stat'ed is passed over; if nothing matches,
+ * that failure is the answer, else ENOENT (removed meanwhile). */
 static int find_name(int pfd, const osx_stat_result *child, char *buf, char **s,
 		     size_t *cap, size_t *start, osx__fail *f)
 {
-	int pass, r;
+	osx__fail sf = OSX__FAIL_INIT;
+	int pass;
 
 	for (pass = 0; pass < 2; pass++) {
 		ssize_t n;
@@ -80,27 +86,27 @@ static int find_name(int pfd, const osx_stat_result *child, char *buf, char **s,
 			if (off < 0)
 				return osx__fail_set(f, off, "lseek", NULL, NULL);
 		}
-		while ((n = osx__sys_getdents64(pfd, buf, OSX__DIRBUF_SIZE)) > 0) {
+		while ((n = osx__sys_getdents64(pfd, buf, DIRBUF)) > 0) {
 			ssize_t pos;
 
 			for (pos = 0; pos < n;) {
 				const struct osx__dent64 *d = (const void *)(buf + pos);
 				osx_stat_result st;
-				osx__fail sf = OSX__FAIL_INIT;
 
 				pos += d->reclen;
 				if (osx__is_dot(d->name) || (pass == 0 && d->ino != child->ino) ||
 				    (pass == 1 && d->type != DT_DIR && d->type != DT_UNKNOWN))
 					continue;
-				r = osx__statat(pfd, d->name, AT_SYMLINK_NOFOLLOW, &st, &sf, NULL);
-				if (r == 0 && osx_samestat(&st, child))
+				if (osx__statat(pfd, d->name, AT_SYMLINK_NOFOLLOW, &st, &sf, NULL) == 0 &&
+				    osx_samestat(&st, child))
 					return prepend(s, cap, start, d->name, strlen(d->name), f);
 			}
 		}
 		if (n < 0)
 			return osx__fail_set(f, n, "getdents64", NULL, NULL);
 	}
-	/* Not in its parent any more: removed meanwhile. */
+	if (osx__failed(&sf))
+		return osx__fail_set(f, sf.code, sf.call, NULL, NULL);
 	return osx__fail_set(f, ENOENT, "getdents64", NULL, NULL);
 }
 
@@ -109,10 +115,11 @@ static int find_name(int pfd, const osx_stat_result *child, char *buf, char **s,
 static char *walk_up(osx__fail *f)
 {
 	osx_stat_result cur, up, root;
-	size_t cap = 2 * KERNEL_CWD_MAX, start = cap;
-	char *s = osx__malloc(cap), *buf = osx__malloc(OSX__DIRBUF_SIZE);
+	size_t cap = KERNEL_CWD_MAX, start = cap;
+	char *s = osx__malloc(cap), *buf;
 	int fd = -1, pfd;
 
+	buf = osx__malloc(DIRBUF);
 	if (!s || !buf) {
 		osx__fail_set(f, ENOMEM, "malloc", NULL, NULL);
 		goto out;

@@ -20,8 +20,11 @@ struct str {
 };
 
 /* The symlinks met: val NULL while the link is being resolved. */
+struct link {
+	char *key, *val;
+};
 struct seen {
-	char **key, **val;
+	struct link *e;
 	size_t n, cap;
 };
 
@@ -29,20 +32,25 @@ struct rp {
 	int dir_fd, strict;
 	struct seen seen;
 	osx__fail *f;
-	char *name; /* the failing name, owned (the strings it came from are freed) */
+	char *name; /* the failing name, owned until the report */
+	char proc[32]; /* "/proc/self/fd/N" of dir_fd, also for the report */
 };
 
 static int fail(struct rp *rp, int code, const char *call, const char *name)
 {
-	if (!osx__failed(rp->f) && name) {
-		size_t n = strlen(name) + 1;
+	return osx__fail_set(rp->f, code, call, name, NULL);
+}
 
-		rp->name = osx__malloc(n);
-		if (!rp->name)
-			return osx__fail_set(rp->f, ENOMEM, "malloc", NULL, NULL);
-		memcpy(rp->name, name, n);
+/* A failure naming the path resolved so far: the string is kept (taken
+ * from s) until the report. */
+static int fail_at(struct rp *rp, int code, const char *call, struct str *s)
+{
+	if (!osx__failed(rp->f)) {
+		rp->name = s->p;
+		s->p = NULL;
+		s->len = s->cap = 0;
 	}
-	return osx__fail_set(rp->f, code, call, rp->name, NULL);
+	return fail(rp, code, call, rp->name);
 }
 
 static int put(struct rp *rp, struct str *s, const char *p, size_t n)
@@ -105,14 +113,14 @@ static char *dup_str(struct rp *rp, const char *p, size_t n)
 	return d;
 }
 
-static long seen_find(const struct seen *sn, const char *key)
+static struct link *seen_find(const struct seen *sn, const char *key)
 {
 	size_t i;
 
 	for (i = 0; i < sn->n; i++)
-		if (!strcmp(sn->key[i], key))
-			return (long)i;
-	return -1;
+		if (!strcmp(sn->e[i].key, key))
+			return &sn->e[i];
+	return NULL;
 }
 
 static long seen_add(struct rp *rp, const char *key)
@@ -121,21 +129,17 @@ static long seen_add(struct rp *rp, const char *key)
 
 	if (sn->n == sn->cap) {
 		size_t cap = sn->cap ? sn->cap * 2 : 8;
-		char **k = osx__realloc(sn->key, cap * sizeof(*k)), **v;
+		struct link *e = osx__realloc(sn->e, cap * sizeof(*e));
 
-		if (!k)
+		if (!e)
 			return fail(rp, ENOMEM, "realloc", NULL);
-		sn->key = k;
-		v = osx__realloc(sn->val, cap * sizeof(*v));
-		if (!v)
-			return fail(rp, ENOMEM, "realloc", NULL);
-		sn->val = v;
+		sn->e = e;
 		sn->cap = cap;
 	}
-	sn->key[sn->n] = dup_str(rp, key, strlen(key));
-	if (!sn->key[sn->n])
+	sn->e[sn->n].key = dup_str(rp, key, strlen(key));
+	if (!sn->e[sn->n].key)
 		return -1;
-	sn->val[sn->n] = NULL;
+	sn->e[sn->n].val = NULL;
 	return (long)sn->n++;
 }
 
@@ -161,6 +165,7 @@ static int joinreal(struct rp *rp, struct str *path, const char *rest, size_t n)
 		osx_stat_result st;
 		osx__fail sf = OSX__FAIL_INIT;
 		osx_error e;
+		struct link *seen;
 		char *target;
 		long i;
 
@@ -192,7 +197,7 @@ static int joinreal(struct rp *rp, struct str *path, const char *rest, size_t n)
 		}
 		if (osx__statat(rp->dir_fd, newpath.p, AT_SYMLINK_NOFOLLOW, &st, &sf, NULL) < 0) {
 			if (rp->strict) {
-				ret = fail(rp, sf.code, sf.call, newpath.p);
+				ret = fail_at(rp, sf.code, sf.call, &newpath);
 				break;
 			}
 			st.mode = 0;
@@ -201,19 +206,19 @@ static int joinreal(struct rp *rp, struct str *path, const char *rest, size_t n)
 			ret = set(rp, path, newpath.p, newpath.len) < 0 ? -1 : 1;
 			continue;
 		}
-		i = seen_find(&rp->seen, newpath.p);
-		if (i >= 0 && rp->seen.val[i]) {
-			ret = set(rp, path, rp->seen.val[i], strlen(rp->seen.val[i])) < 0 ? -1 : 1;
+		seen = seen_find(&rp->seen, newpath.p);
+		if (seen && seen->val) {
+			ret = set(rp, path, seen->val, strlen(seen->val)) < 0 ? -1 : 1;
 			continue;
 		}
-		if (i >= 0) {
+		if (seen) {
 			/* A loop.  Python stats it to raise the kernel's ELOOP. */
 			if (rp->strict) {
 				sf.code = 0;
 				if (osx__statat(rp->dir_fd, newpath.p, 0, &st, &sf, NULL) < 0)
-					ret = fail(rp, sf.code, sf.call, newpath.p);
+					ret = fail_at(rp, sf.code, sf.call, &newpath);
 				else
-					ret = fail(rp, ELOOP, "statx", newpath.p);
+					ret = fail_at(rp, ELOOP, "statx", &newpath);
 				break;
 			}
 			ret = set(rp, path, newpath.p, newpath.len) < 0 ||
@@ -227,7 +232,7 @@ static int joinreal(struct rp *rp, struct str *path, const char *rest, size_t n)
 		}
 		target = osx_readlink_alloc(rp->dir_fd, newpath.p, &len, &e);
 		if (!target) {
-			ret = fail(rp, e.code, e.call, newpath.p);
+			ret = fail_at(rp, e.code, e.call, &newpath);
 			break;
 		}
 		ret = joinreal(rp, path, target, len);
@@ -238,8 +243,8 @@ static int joinreal(struct rp *rp, struct str *path, const char *rest, size_t n)
 			break;
 		}
 		if (ret == 1) {
-			rp->seen.val[i] = dup_str(rp, path->p, path->len);
-			if (!rp->seen.val[i])
+			rp->seen.e[i].val = dup_str(rp, path->p, path->len);
+			if (!rp->seen.e[i].val)
 				ret = -1;
 		}
 	}
@@ -290,7 +295,7 @@ static char *normpath(struct rp *rp, const char *p)
 static char *base_dir(struct rp *rp)
 {
 	osx_error e;
-	char proc[32], *dir;
+	char *dir;
 
 	if (rp->dir_fd == OSX_AT_CWD) {
 		dir = osx_getcwd_alloc(&e);
@@ -298,17 +303,17 @@ static char *base_dir(struct rp *rp)
 			fail(rp, e.code, e.call, NULL);
 		return dir;
 	}
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", rp->dir_fd);
-	dir = osx_readlink_alloc(OSX_AT_CWD, proc, NULL, &e);
+	snprintf(rp->proc, sizeof(rp->proc), "/proc/self/fd/%d", rp->dir_fd);
+	dir = osx_readlink_alloc(OSX_AT_CWD, rp->proc, NULL, &e);
 	if (!dir)
-		fail(rp, e.code, e.call, proc);
+		fail(rp, e.code, e.call, rp->proc);
 	return dir;
 }
 
 char *osx_realpath(int dir_fd, const char *path, int strict, osx_error *err)
 {
 	osx__fail f = OSX__FAIL_INIT;
-	struct rp rp = { dir_fd, strict, { NULL, NULL, 0, 0 }, &f, NULL };
+	struct rp rp = { dir_fd, strict, { NULL, 0, 0 }, &f, NULL, "" };
 	struct str p = { NULL, 0, 0 }, abs = { NULL, 0, 0 };
 	char *out = NULL, *base = NULL;
 	size_t i;
@@ -325,11 +330,10 @@ char *osx_realpath(int dir_fd, const char *path, int strict, osx_error *err)
 			out = normpath(&rp, abs.p);
 	}
 	for (i = 0; i < rp.seen.n; i++) {
-		free(rp.seen.key[i]);
-		free(rp.seen.val[i]);
+		free(rp.seen.e[i].key);
+		free(rp.seen.e[i].val);
 	}
-	free(rp.seen.key);
-	free(rp.seen.val);
+	free(rp.seen.e);
 	free(p.p);
 	free(abs.p);
 	free(base);

@@ -10,6 +10,7 @@
 #include "fs_internal.h"
 #include "shim.h"
 
+/* NOLINTNEXTLINE(misc-redundant-expression): the two are equal on purpose */
 _Static_assert(OSX_AT_CWD == AT_FDCWD, "OSX_AT_CWD is AT_FDCWD");
 
 static osx_time stx_time(const struct osx__statx_time *t)
@@ -28,7 +29,8 @@ static osx_time st_time(const struct timespec *t)
 
 static void from_statx(osx_stat_result *st, const struct osx__statx *x)
 {
-	memset(st, 0, sizeof(*st));
+	static const osx_time zero = { 0, 0 };
+
 	st->mode = x->mode;
 	st->uid = x->uid;
 	st->gid = x->gid;
@@ -42,10 +44,10 @@ static void from_statx(osx_stat_result *st, const struct osx__statx *x)
 	st->atime = stx_time(&x->atime);
 	st->mtime = stx_time(&x->mtime);
 	st->ctime = stx_time(&x->ctime);
-	if (x->mask & OSX__STATX_BTIME) {
-		st->birthtime = stx_time(&x->btime);
-		st->valid |= OSX_STAT_BIRTHTIME;
-	}
+	/* Field by field, no memset: this is the per-stat cost. */
+	st->valid = x->mask & OSX__STATX_BTIME ? OSX_STAT_BIRTHTIME : 0;
+	st->birthtime = st->valid ? stx_time(&x->btime) : zero;
+	st->reserved_[0] = st->reserved_[1] = st->reserved_[2] = st->reserved_[3] = 0;
 }
 
 static void from_stat(osx_stat_result *st, const struct stat *s)
@@ -97,10 +99,15 @@ int osx_fstatat(int dir_fd, const char *path, int flags, osx_stat_result *st,
 {
 	osx__fail f = OSX__FAIL_INIT;
 
-	if (!path || !st || (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT)))
-		return osx_error_set(err, EINVAL, "statx", path, NULL);
-	if (osx__statat(dir_fd, path, flags, st, &f, path) < 0)
-		return osx__fail_report(&f, err);
+	/* -1 spelled out: the analyzers then see st is only read on 0. */
+	if (!path || !st || (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))) {
+		osx_error_set(err, EINVAL, "statx", path, NULL);
+		return -1;
+	}
+	if (osx__statat(dir_fd, path, flags, st, &f, path) < 0) {
+		osx__fail_report(&f, err);
+		return -1;
+	}
 	return 0;
 }
 

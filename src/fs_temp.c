@@ -50,8 +50,9 @@ static int fill_name(char *rand, osx__fail *f)
 	size_t i, n = 0;
 
 	while (n < NAME_LEN) {
+		/* No names: e lives only here, and has none. */
 		if (osx_urandom(r, sizeof(r), &e) < 0)
-			return osx__fail_from(f, &e);
+			return osx__fail_set(f, e.code, e.call, NULL, NULL);
 		for (i = 0; i < sizeof(r) && n < NAME_LEN; i++)
 			if (r[i] < 256 / 37 * 37)
 				rand[n++] = letters[r[i] % 37];

@@ -184,7 +184,8 @@ static int stat_failed(const osx_dirent *e, const osx__fail *f, osx_error *err)
 
 	osx_dirent_path(e, path, sizeof(path));
 	named.name = path;
-	return osx__fail_report(&named, err);
+	osx__fail_report(&named, err);
+	return -1;
 }
 
 int osx_dirent_stat(osx_dirent *e, int follow, osx_stat_result *st, osx_error *err)

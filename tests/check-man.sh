@@ -43,8 +43,14 @@ from_header() {
 		all = ""
 		for (k = 1; k < n; k++) all = all " " text[k]
 		all = flush_words(all)
-		sum = all
-		if (match(sum, /\.( |$)/)) sum = substr(sum, 1, RSTART - 1)
+		# up to the first ". " (or a final "."), skipping e.g. i.e. cf.
+		sum = ""; rest = all
+		while (match(rest, /\.( |$)/)) {
+			sum = sum substr(rest, 1, RSTART - 1)
+			if (sum !~ /(^|[^A-Za-z0-9_])(e\.g|i\.e|cf)$/) { rest = ""; break }
+			sum = sum "."; rest = substr(rest, RSTART + 1)
+		}
+		sum = sum rest
 		print name "\t" sum "\t" mt "\t" as "\t" blk "\t" all
 	}' "$1"
 }

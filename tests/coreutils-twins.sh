@@ -39,7 +39,7 @@ mkdir "$fx" "$fx/dir"
 printf 'first line\nsecond line\n' >"$fx/f"
 ln "$fx/f" "$fx/hard"
 ln -s f "$fx/link"
-printf 'secret\n' >"$fx/locked" && chmod 000 "$fx/locked"
+printf 'secret\n' >"$fx/locked" # made unreadable in each copy
 printf 'dash\n' >"$fx/-dash"
 head -c 3000000 /dev/urandom >"$fx/big"
 printf 'old content, longer than the new\n' >"$fx/existing"
@@ -54,7 +54,8 @@ tree() {
 
 # runin DIR CMD: run the shell command CMD in a fresh copy of the fixture.
 runin() {
-	rm -rf "${tmp:?}/$1" && cp -a "$fx" "$tmp/$1"
+	rm -rf "${tmp:?}/$1" && cp -a "$fx" "$tmp/$1" && chmod 000 "$tmp/$1/locked" ||
+		fail "cannot copy the fixture"
 	(cd "$tmp/$1" && eval "$2") >"$tmp/$1.out" 2>"$tmp/$1.err" </dev/null
 	echo $? >"$tmp/$1.rc"
 }

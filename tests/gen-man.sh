@@ -27,7 +27,7 @@ mkdir "$tmp/man"
 "$py" "$gen" --outdir "$tmp/man" 0 "$fix"/good/include/good.h
 check sh "$check" "$fix/good/include" "$tmp/man" "$fix/good/docs"
 check grep -qxF 'good\_open \- Open a good thing' "$tmp/man/good_open.3"
-check grep -qxF 'good\_close \- Close it, e.g' "$tmp/man/good_close.3"
+check grep -qxF 'good\_close \- Close it, e.g. twice: no' "$tmp/man/good_close.3"
 check grep -qxF '\&.TH is no roff request here, nor is a back\eslash.' "$tmp/man/good_close.3"
 check grep -qxF 'good\_exit \- One line, no period' "$tmp/man/good_exit.3"
 # --docs rewrites a stale table and leaves a true one alone.

@@ -5,7 +5,8 @@
  * handler installed without SA_RESTART interrupts a blocked call, and the
  * call must go on and transfer the data; positioned transfers must use
  * their offsets; failures must reach the error struct; an interruption
- * check (osx/interrupt.h) that says stop ends the call with EINTR.
+ * check (osx/interrupt.h) that says stop ends the call with EINTR; statx
+ * (osx_stat) goes through a kernel entry of its own too.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +20,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -215,6 +217,37 @@ static void failures_reach_the_error(void **state)
 	close(p[1]);
 }
 
+/* statx through the installed shim's own five-argument kernel entry
+ * (x86-64): the fields are the ones stat(2) gives, and a failure reaches
+ * the error struct. */
+static void stat_by_the_kernel_entry(void **state)
+{
+	osx_stat_result st;
+	struct stat ls;
+	osx_error err;
+	int fd;
+
+	(void)state;
+	assert_int_equal(osx_stat(OSX_AT_CWD, "/proc/self/exe", 1, &st, &err), 0);
+	assert_int_equal(stat("/proc/self/exe", &ls), 0);
+	assert_int_equal(st.ino, ls.st_ino);
+	assert_int_equal(st.dev, ls.st_dev);
+	assert_int_equal(st.size, ls.st_size);
+	assert_int_equal(st.mode, ls.st_mode);
+	assert_int_equal(st.mtime.nsec, ls.st_mtim.tv_nsec);
+	assert_int_equal(osx_lstat(OSX_AT_CWD, "/proc/self/exe", &st, &err), 0);
+	assert_true(S_ISLNK(st.mode));
+	fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(osx_fstat(fd, &st, &err), 0);
+	assert_int_equal(st.ino, ls.st_ino);
+	close(fd);
+	assert_int_equal(osx_stat(OSX_AT_CWD, "/nonexistent/x", 1, &st, &err), -1);
+	assert_int_equal(err.code, ENOENT);
+	assert_int_equal(errno, ENOENT);
+	assert_string_equal(err.call, "statx");
+}
+
 /* The library's version is the headers' (the build checks the headers
  * against meson.build's), and OSX_CHECK_VERSION orders releases. */
 static void version_matches(void **state)
@@ -239,6 +272,7 @@ int main(void)
 		cmocka_unit_test(positioned_transfers),
 		cmocka_unit_test(failures_reach_the_error),
 		cmocka_unit_test(version_matches),
+		cmocka_unit_test(stat_by_the_kernel_entry),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,7 +2,7 @@
 # The system calls osx-find (osx_walk) makes on a tree, counted exactly
 # under strace: per directory one openat, one close and two getdents64 (the
 # entries, then the end), and no stat of any entry: d_type is enough.  The
-# root costs one lstat (newfstatat), as no listing gives its type.
+# root costs one lstat (statx), as no listing gives its type.
 # Calls of the loader and of stdio are told apart by their paths (-y).
 set -eu
 find_=$1
