@@ -80,7 +80,6 @@ static int pump(int *in, int out, int errfd, const char *input, size_t input_len
 				 { *in, POLLOUT, 0 } };
 	struct timespec deadline;
 	size_t done = 0;
-	int r;
 
 	if (timeout_ms >= 0) {
 		osx__sys_clock_monotonic(&deadline);
@@ -99,8 +98,8 @@ static int pump(int *in, int out, int errfd, const char *input, size_t input_len
 		/* poll is not retried by the shim: the timeout is recomputed
 		 * from the deadline on every round. */
 		int ms = timeout_ms < 0 ? -1 : (int)ms_left(&deadline);
+		int r = osx__sys_poll(pfd, 3, ms);
 
-		r = osx__sys_poll(pfd, 3, ms);
 		if (r == -EINTR)
 			continue;
 		if (r < 0)

@@ -57,8 +57,8 @@
  * One stack is kept for the next spawn (the common case: spawns one after
  * another); concurrent spawns map their own.
  */
-#define CHILD_STACK (64 * 1024)
-#define CHILD_GUARD (64 * 1024)
+#define CHILD_STACK ((size_t)64 * 1024)
+#define CHILD_GUARD ((size_t)64 * 1024)
 
 static _Atomic(void *) stack_cache;
 
@@ -486,11 +486,9 @@ static pid_t spawn_clone(struct spawn_ctx *c, void *stack, int *pidfd, osx__fail
 		osx__sys_close(p[0]);
 		return osx__fail_set(f, pid, "clone", NULL, NULL);
 	}
-	if (c->ran) {
-		osx__sys_close(p[0]);
-		return pid;
-	}
-	n = osx__sys_read(p[0], &rep, sizeof(rep));
+	n = 0;
+	if (!c->ran)
+		n = osx__sys_read(p[0], &rep, sizeof(rep));
 	osx__sys_close(p[0]);
 	if (n == (ssize_t)sizeof(rep)) {
 		c->rep = rep;
@@ -522,14 +520,15 @@ static const char *envp_path(char *const *envp)
 static char **environ_copy(osx__fail *f)
 {
 	size_t n = 0, bytes = 0;
-	char **copy, *p;
+	char **copy;
 
 	osx__env_lock();
 	for (char **e = environ; e && *e; e++, n++)
 		bytes += strlen(*e) + 1;
 	copy = osx__malloc((n + 1) * sizeof(char *) + bytes);
 	if (copy) {
-		p = (char *)(copy + n + 1);
+		char *p = (char *)(copy + n + 1);
+
 		for (size_t i = 0; i < n; i++) {
 			size_t len = strlen(environ[i]) + 1;
 

@@ -43,6 +43,19 @@ int main(void)
 	osx_env_free(env);
 	if (osx_getpid() != getpid())
 		return 1;
+	{
+		/* The spawn attributes are an object of the library's. */
+		char *argv[] = { "/bin/sh", "-c", "exit 3", NULL };
+		osx_spawn_attr *a = osx_spawn_attr_new(&err);
+		osx_child ch = OSX_CHILD_INIT;
+		osx_wait_status st;
+
+		if (!a || osx_spawn_attr_set_argv(a, argv, &err) < 0 ||
+		    osx_spawn(a, &ch, &err) < 0 || osx_child_wait(&ch, &st, &err) < 0 ||
+		    st.returncode != 3)
+			return 1;
+		osx_spawn_attr_free(a);
+	}
 	walk = osx_walk_open(dir, NULL, &err);
 	while (walk && osx_walk_next(walk, &ev) == 1)
 		n += ev->event == OSX_WALK_FILE;
