@@ -98,7 +98,7 @@ int main(int argc, char **argv)
 		osx_atomic_abort(w);
 		return report(&err);
 	}
-	if (osx_atomic_commit(w, &err) < 0)
+	if (osx_atomic_commit(w, NULL, &err) < 0)
 		return report(&err);
 	return 0;
 }

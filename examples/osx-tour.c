@@ -78,8 +78,8 @@ int main(int argc, char **argv)
 	free(expanded);
 
 	/* 2. Whole files or nothing, even through a crash. */
-	if (osx_atomic_write(conf, "level = 1\n", 10, &durable, &err) < 0 ||
-	    osx_atomic_write(conf, "level = 2\nname = tour\n", 22, &durable, &err) < 0)
+	if (osx_atomic_write(conf, "level = 1\n", 10, &durable, NULL, &err) < 0 ||
+	    osx_atomic_write(conf, "level = 2\nname = tour\n", 22, &durable, NULL, &err) < 0)
 		die(&err);
 	printf("replace: %s written twice, atomically and durably\n", conf);
 

@@ -4,10 +4,27 @@
  * whole file, old or new.  Everything after the first step is relative to
  * one directory fd, so a rename of a parent directory midway cannot send
  * the temp and the rename to different places.
+ *
+ * The temp: a durable write uses an O_TMPFILE inode, which has no name
+ * while the data is written and flushed (a writer killed then leaves
+ * nothing), and links it to a temp name just before the rename.  A
+ * non-durable write creates the temp under its name straight away: that
+ * is the hand-written sequence (create, write, close, rename), and the
+ * cheapest one, since ext4 journals an O_TMPFILE inode on and off its
+ * orphan list.  Either way a killed writer can leave a named temp.  So
+ * that those cannot pile up, temp names come from a few slots per target,
+ * ".<target>.<0-7>.osx-tmp", and a writer holds a read lock on its slots
+ * (an OFD lock on the directory, at an offset derived from the target's
+ * name) from before it creates a temp until after the rename.  A writer
+ * finding a slot taken asks whether any other open directory holds that
+ * lock; if none does, the temp's writer is gone and the slot is removed
+ * and reused.  Where the directory cannot be locked, temps get random
+ * names and leftovers stay, as before.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,64 +32,98 @@
 
 #include <osx/replace.h>
 
+#include "replace_internal.h"
 #include "shim.h"
 
+/* Temp names per target that a writer can reclaim. */
+#define SLOTS 8
 /* Tries at a fresh random temp name when one is taken.  With 64 random
  * bits a clash means someone else creates the names we pick. */
 #define NAME_TRIES 16
 /* Bytes of the target's name kept in the temp's name (for humans). */
 #define BASE_KEPT 200
 
-struct osx_atomic_writer {
-	int dirfd;
-	int fd;
-	int failed;           /* errno of a failed write: commit refuses */
-	unsigned flags;
-	int named;            /* the temp has a name (tmp) in the directory */
-	const char *path;     /* the caller's path, for errors */
-	const char *base;     /* its last component: the rename target */
-	char tmp[NAME_MAX + 1];
-	char pathbuf[];       /* osx_atomic_begin's copy of path */
-};
-
-/* Undo everything: remove the temp's name if it has one, close what is
- * open.  Runs once per writer, after open_dir succeeded, so the directory
- * is always open.  Errors here are ignored: the caller reports the first
- * failure, which the shim's -errno returns keep safe from this cleanup. */
-static void discard(struct osx_atomic_writer *w)
+/* Where in the directory's lock space this target's slots are: a hash of
+ * its name, 8 bytes per target.  Two names with one hash only make each
+ * other's leftovers look alive. */
+static off_t slot_offset(const char *base)
 {
-	if (w->named)
-		osx__sys_unlinkat(w->dirfd, w->tmp, 0);
-	if (w->fd >= 0)
-		osx__sys_close(w->fd);
-	osx__sys_close(w->dirfd);
-	w->named = 0;
-	w->fd = w->dirfd = -1;
+	uint64_t h = 14695981039346656037u;
+
+	while (*base)
+		h = (h ^ (unsigned char)*base++) * 1099511628211u;
+	return (off_t)((h >> 8) * SLOTS);
 }
 
-/* A fresh candidate name ".<target>.<16 hex>.tmp" in w->tmp.  GRND_INSECURE
- * never blocks, even early at boot: the name needs to be unlikely to clash,
- * not secret, since O_EXCL/linkat refuse an existing name anyway. */
-static int pick_name(struct osx_atomic_writer *w)
+/* Hold the read lock on the target's slots (shared: every live writer of
+ * the target holds it).  A kernel before 3.15 (no OFD locks) or a
+ * filesystem without locks refuses: then random names. */
+static int lock_slots(struct osx_atomic_writer *w, osx__fail *f)
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned char rnd[8];
-	char *p;
-	ssize_t n;
-	size_t i, kept = strlen(w->base);
+	struct flock l = {.l_type = F_RDLCK, .l_whence = SEEK_SET,
+			  .l_start = slot_offset(w->base), .l_len = SLOTS};
+	int r = osx__sys_fcntl_lock(w->dirfd, F_OFD_SETLK, &l);
 
-	n = osx__sys_getrandom(rnd, sizeof(rnd), GRND_INSECURE);
-	if (n < 0)
-		return (int)n;
-	if (n != (ssize_t)sizeof(rnd))
-		return -EIO; /* requests up to 256 bytes are never short */
+	if (r == 0)
+		w->slots = 1;
+	else if (r != -EINVAL && r != -ENOLCK && r != -EOPNOTSUPP)
+		return osx__fail_set(f, r, "fcntl", w->path, NULL);
+	return 0;
+}
+
+/* Is slot i held by no other open directory, i.e. its temp's writer gone?
+ * Our own lock never conflicts with this test.  When in doubt, no. */
+static int slot_abandoned(const struct osx_atomic_writer *w, int i)
+{
+	struct flock l = {.l_type = F_WRLCK, .l_whence = SEEK_SET,
+			  .l_start = slot_offset(w->base) + i, .l_len = 1};
+
+	return osx__sys_fcntl_lock(w->dirfd, F_OFD_GETLK, &l) == 0 && l.l_type == F_UNLCK;
+}
+
+/* ".<target, up to 200 bytes>" then the suffix, in w->tmp. */
+static char *tmp_prefix(struct osx_atomic_writer *w)
+{
+	size_t kept = strlen(w->base);
+	char *p = w->tmp;
+
 	if (kept > BASE_KEPT)
 		kept = BASE_KEPT;
-	p = w->tmp;
 	*p++ = '.';
 	memcpy(p, w->base, kept);
 	p += kept;
 	*p++ = '.';
+	return p;
+}
+
+static void slot_name(struct osx_atomic_writer *w, int i)
+{
+	char *p = tmp_prefix(w);
+
+	*p++ = (char)('0' + i);
+	memcpy(p, ".osx-tmp", 9);
+}
+
+/* A random name ".<target>.<16 hex>.tmp".  GRND_INSECURE (5.6) never
+ * blocks, even early at boot: the name needs to be unlikely to clash, not
+ * secret, since O_EXCL/linkat refuse an existing name anyway.  An older
+ * kernel refuses the flag (EINVAL): GRND_NONBLOCK then. */
+static int random_name(struct osx_atomic_writer *w, osx__fail *f)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char rnd[8];
+	ssize_t n;
+	size_t i;
+	char *p;
+
+	n = osx__sys_getrandom(rnd, sizeof(rnd), GRND_INSECURE);
+	if (n == -EINVAL)
+		n = osx__sys_getrandom(rnd, sizeof(rnd), GRND_NONBLOCK);
+	if (n >= 0 && n != (ssize_t)sizeof(rnd))
+		n = -EIO; /* requests up to 256 bytes are never short */
+	if (n < 0)
+		return osx__fail_set(f, n, "getrandom", w->path, NULL);
+	p = tmp_prefix(w);
 	for (i = 0; i < sizeof(rnd); i++) {
 		*p++ = hex[rnd[i] >> 4];
 		*p++ = hex[rnd[i] & 15];
@@ -81,234 +132,247 @@ static int pick_name(struct osx_atomic_writer *w)
 	return 0;
 }
 
-/* Fallback temp for filesystems without O_TMPFILE: a random name created
- * O_EXCL (never an existing file) and O_NOFOLLOW (never through a link). */
-static int create_named(struct osx_atomic_writer *w, mode_t mode, const char **call)
+/* Create the named temp at w->tmp: O_EXCL (never an existing file),
+ * O_NOFOLLOW (never through a link). */
+static int make_named(struct osx_atomic_writer *w, osx__fail *f)
 {
-	int i, r = -EEXIST;
+	int r = osx__sys_openat(w->dirfd, w->tmp,
+				O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, w->mode);
 
-	for (i = 0; i < NAME_TRIES && r == -EEXIST; i++) {
-		*call = "getrandom";
-		r = pick_name(w);
-		if (r < 0)
-			return r;
-		*call = "openat";
-		r = osx__sys_openat(w->dirfd, w->tmp,
-				    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-	}
-	if (r >= 0) {
-		w->fd = r;
-		w->named = 1;
-		return 0;
-	}
-	return r;
+	if (r < 0)
+		return osx__fail_set(f, r, "openat", w->path, NULL);
+	w->fd = r;
+	w->named = 1;
+	return 0;
 }
 
-/* Give the O_TMPFILE inode a random name.  linkat cannot replace, so the
- * target itself is reached by the rename that follows.  /proc/self/fd/N
- * with AT_SYMLINK_FOLLOW works unprivileged; AT_EMPTY_PATH, which needs
- * CAP_DAC_READ_SEARCH, is the fallback when /proc is not mounted. */
-static int link_tmpfile(struct osx_atomic_writer *w, const char **call)
+/* Link the O_TMPFILE inode to w->tmp (linkat cannot replace, which is why
+ * the target is reached by a rename after it).  Through the calling
+ * thread's own fd table, /proc/thread-self (3.17): /proc/self is the
+ * thread-group leader's, and in a thread that unshared its fd table (or
+ * in any thread, once the leader's table differs) the same number names
+ * another file.  AT_SYMLINK_FOLLOW through /proc works unprivileged;
+ * AT_EMPTY_PATH, which needs CAP_DAC_READ_SEARCH, is the fallback when
+ * /proc is not mounted. */
+static int make_link(struct osx_atomic_writer *w, osx__fail *f)
 {
-	char proc[32];
-	int i, r = -EEXIST;
+	char proc[40];
+	int r;
 
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", w->fd);
-	for (i = 0; i < NAME_TRIES && r == -EEXIST; i++) {
-		*call = "getrandom";
-		r = pick_name(w);
-		if (r < 0)
-			return r;
-		*call = "linkat";
-		r = osx__sys_linkat(AT_FDCWD, proc, w->dirfd, w->tmp, AT_SYMLINK_FOLLOW);
-		if (r == -ENOENT) {
-			int r2 = osx__sys_linkat(w->fd, "", w->dirfd, w->tmp, AT_EMPTY_PATH);
-			if (r2 == 0 || r2 == -EEXIST)
-				r = r2;
+	snprintf(proc, sizeof(proc), "/proc/thread-self/fd/%d", w->fd);
+	r = osx__sys_linkat(AT_FDCWD, proc, w->dirfd, w->tmp, AT_SYMLINK_FOLLOW);
+	if (r == -ENOENT) {
+		int r2 = osx__sys_linkat(w->fd, "", w->dirfd, w->tmp, AT_EMPTY_PATH);
+		if (r2 == 0 || r2 == -EEXIST)
+			r = r2;
+	}
+	if (r < 0)
+		return osx__fail_set(f, r, "linkat", w->path, NULL);
+	w->named = 1;
+	return 0;
+}
+
+/* Give the temp a name with make(): a free slot, a slot whose writer is
+ * gone (its leftover removed), else random names. */
+static int name_temp(struct osx_atomic_writer *w, int (*make)(struct osx_atomic_writer *, osx__fail *),
+		     osx__fail *f)
+{
+	int i;
+
+	for (i = 0; w->slots && i < SLOTS; i++) {
+		slot_name(w, i);
+		if (make(w, f) == 0)
+			return 0;
+		if (f->code != EEXIST)
+			return -1;
+		osx__fail_clear(f);
+		if (slot_abandoned(w, i) && osx__sys_unlinkat(w->dirfd, w->tmp, 0) == 0) {
+			if (make(w, f) == 0)
+				return 0;
+			if (f->code != EEXIST)
+				return -1;
+			osx__fail_clear(f);
 		}
 	}
-	if (r == 0)
-		w->named = 1;
-	return r;
+	for (i = 0; i < NAME_TRIES; i++) {
+		if (random_name(w, f) < 0)
+			return -1;
+		if (make(w, f) == 0)
+			return 0;
+		if (f->code != EEXIST || i == NAME_TRIES - 1)
+			return -1;
+		osx__fail_clear(f);
+	}
+	return -1;
 }
 
-/* Open path's directory into w->dirfd and point w->base at the name. */
-static int open_dir(struct osx_atomic_writer *w, int dirfd)
+int osx__atomic_check(struct osx_atomic_writer *w, osx__fail *f)
 {
-	char dir[PATH_MAX];
 	const char *slash = strrchr(w->path, '/');
-	int fd;
 
 	w->base = slash ? slash + 1 : w->path;
 	if (!*w->path)
-		return -ENOENT;
+		return osx__fail_set(f, ENOENT, "openat", w->path, NULL);
 	if (!*w->base || !strcmp(w->base, ".") || !strcmp(w->base, ".."))
-		return -EISDIR;
+		return osx__fail_set(f, EISDIR, "openat", w->path, NULL);
 	if (strlen(w->base) > NAME_MAX)
-		return -ENAMETOOLONG;
-	if (!slash) {
+		return osx__fail_set(f, ENAMETOOLONG, "openat", w->path, NULL);
+	return 0;
+}
+
+/* Open path's directory into w->dirfd. */
+static int open_dir(struct osx_atomic_writer *w, int dirfd, osx__fail *f)
+{
+	char dir[PATH_MAX];
+	int fd;
+
+	if (osx__atomic_check(w, f) < 0)
+		return -1;
+	if (w->base == w->path) {
 		strcpy(dir, ".");
-	} else if (slash == w->path) {
+	} else if (w->base == w->path + 1) {
 		strcpy(dir, "/");
 	} else {
-		size_t n = (size_t)(slash - w->path);
+		size_t n = (size_t)(w->base - 1 - w->path);
 		if (n >= sizeof(dir))
-			return -ENAMETOOLONG;
+			return osx__fail_set(f, ENAMETOOLONG, "openat", w->path, NULL);
 		memcpy(dir, w->path, n);
 		dir[n] = '\0';
 	}
-	/* Not O_PATH: the durable path fsyncs this fd. */
+	/* Not O_PATH: it is locked (slots) and fsynced (durable). */
 	fd = osx__sys_openat(dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 	if (fd < 0)
-		return fd;
+		return osx__fail_set(f, fd, "openat", w->path, NULL);
 	w->dirfd = fd;
 	return 0;
 }
 
-/* Give the temp the existing target's owner and permission bits.  chown
- * first: it clears set-id bits, which the chmod then restores. */
-static int keep_mode(struct osx_atomic_writer *w, const struct stat *old, const char **call)
+/* The existing target's owner on the temp now; its permission bits are
+ * the temp's from its creation, its set-id bits (and anything the umask
+ * took) by osx__atomic_prepare, after the last write: a write by a process
+ * without CAP_FSETID clears set-id bits, and so does a chown.  Set-id bits
+ * are not copied from a target with other hard links: with
+ * protected_hardlinks=0 anyone can link someone's set-id program to the
+ * target's name, and the new content would inherit its bits. */
+static int keep_owner(struct osx_atomic_writer *w, const struct stat *old, osx__fail *f)
 {
 	struct stat st;
 	int r;
 
-	*call = "fstat";
 	r = osx__sys_fstat(w->fd, &st);
 	if (r < 0)
-		return r;
+		return osx__fail_set(f, r, "fstat", w->path, NULL);
+	w->dev = st.st_dev;
+	w->ino = st.st_ino;
 	if (st.st_uid != old->st_uid || st.st_gid != old->st_gid) {
-		*call = "fchown";
 		r = osx__sys_fchown(w->fd, old->st_uid, old->st_gid);
 		if (r < 0)
-			return r;
-		st.st_mode = ~old->st_mode; /* force the chmod below */
+			return osx__fail_set(f, r, "fchown", w->path, NULL);
 	}
-	if ((st.st_mode & 07777) != (old->st_mode & 07777)) {
-		*call = "fchmod";
-		r = osx__sys_fchmod(w->fd, old->st_mode & 07777);
-	}
-	return r;
+	w->mode = old->st_mode & 07777;
+	if (old->st_nlink > 1)
+		w->mode &= ~(mode_t)(S_ISUID | S_ISGID);
+	w->set_mode = (st.st_mode & 07777) != w->mode;
+	return 0;
 }
 
 #define KNOWN_FLAGS (OSX_ATOMIC_DURABLE | OSX_ATOMIC_KEEP_MODE | OSX_ATOMIC_NOFOLLOW | OSX_ATOMIC_MODE)
 
-/* Everything up to an open, empty temp.  Returns 0, or -errno with *call
- * set and nothing left behind. */
-static int start(struct osx_atomic_writer *w, int dirfd, const osx_atomic_options *opts,
-		 const char **call)
+int osx__atomic_start(struct osx_atomic_writer *w, int dirfd, const osx_atomic_options *opts,
+		      int tmpfile, osx__fail *f)
 {
 	struct stat old;
-	mode_t mode = 0666;
 	int r, have_old = 0;
 
 	w->dirfd = w->fd = -1;
 	w->failed = 0;
-	w->named = 0;
+	w->tmpfile = w->named = w->slots = w->set_mode = 0;
+	w->state = OSX_ATOMIC_UNCHANGED;
 	w->flags = opts ? opts->flags : 0;
-	*call = "openat";
+	w->mode = 0666;
 	if (w->flags & ~KNOWN_FLAGS)
-		return -EINVAL;
+		return osx__fail_set(f, EINVAL, "openat", w->path, NULL);
 	if (w->flags & OSX_ATOMIC_MODE) {
 		if (opts->mode & ~(mode_t)07777)
-			return -EINVAL;
-		mode = opts->mode;
+			return osx__fail_set(f, EINVAL, "openat", w->path, NULL);
+		w->mode = opts->mode;
 	}
-	r = open_dir(w, dirfd);
-	if (r < 0)
-		return r;
+	if (open_dir(w, dirfd, f) < 0)
+		return -1;
 	if (w->flags & (OSX_ATOMIC_KEEP_MODE | OSX_ATOMIC_NOFOLLOW)) {
-		*call = "fstatat";
 		r = osx__sys_fstatat(w->dirfd, w->base, &old, AT_SYMLINK_NOFOLLOW);
 		if (r == 0 && S_ISLNK(old.st_mode) && (w->flags & OSX_ATOMIC_NOFOLLOW))
 			r = -ELOOP;
-		if (r < 0 && r != -ENOENT)
+		if (r < 0 && r != -ENOENT) {
+			osx__fail_set(f, r, "fstatat", w->path, NULL);
 			goto out;
+		}
 		have_old = r == 0 && S_ISREG(old.st_mode) && (w->flags & OSX_ATOMIC_KEEP_MODE);
+		if (have_old)
+			w->mode = old.st_mode & 0777; /* readable as the target is, no more */
 	}
-	*call = "openat";
-	r = osx__sys_openat(w->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+	if (lock_slots(w, f) < 0)
+		goto out;
+	r = -EOPNOTSUPP;
+	if (tmpfile && (w->flags & OSX_ATOMIC_DURABLE))
+		r = osx__sys_openat(w->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, w->mode);
 	/* open(2): EOPNOTSUPP from a filesystem without O_TMPFILE, EISDIR from
 	 * a kernel that predates it; EINVAL from some FUSE and network mounts. */
-	if (r == -EOPNOTSUPP || r == -EISDIR || r == -EINVAL)
-		r = create_named(w, mode, call);
-	else if (r >= 0)
+	if (r == -EOPNOTSUPP || r == -EISDIR || r == -EINVAL) {
+		if (name_temp(w, make_named, f) < 0)
+			goto out;
+	} else if (r < 0) {
+		osx__fail_set(f, r, "openat", w->path, NULL);
+		goto out;
+	} else {
 		w->fd = r;
-	if (r >= 0 && have_old)
-		r = keep_mode(w, &old, call);
-out:
-	if (r < 0) {
-		discard(w);
-		return r;
+		w->tmpfile = 1;
+	}
+	if (have_old) {
+		if (keep_owner(w, &old, f) < 0)
+			goto out;
+	} else if (w->flags & OSX_ATOMIC_DURABLE) {
+		/* the inode: O_TMPFILE checks its link against it, a batch
+		 * groups its files by filesystem */
+		struct stat st;
+		r = osx__sys_fstat(w->fd, &st);
+		if (r < 0) {
+			osx__fail_set(f, r, "fstat", w->path, NULL);
+			goto out;
+		}
+		w->dev = st.st_dev;
+		w->ino = st.st_ino;
 	}
 	return 0;
+out:
+	osx__atomic_discard(w);
+	return -1;
 }
 
-/* Close the temp fd; its own error is the caller's to report. */
-static int close_tmp(struct osx_atomic_writer *w)
+void osx__atomic_discard(struct osx_atomic_writer *w)
 {
-	int fd = w->fd;
-
-	w->fd = -1;
-	return osx__sys_close(fd);
+	/* The name goes before the fd (and the slot lock with the dirfd):
+	 * while the name exists, its writer's lock shows it alive.  Errors
+	 * here are ignored: the caller reports the first failure. */
+	if (w->named)
+		osx__sys_unlinkat(w->dirfd, w->tmp, 0);
+	if (w->fd >= 0)
+		osx__sys_close(w->fd);
+	if (w->dirfd >= 0)
+		osx__sys_close(w->dirfd);
+	w->named = 0;
+	w->fd = w->dirfd = -1;
 }
 
-/*
- * The end of every writer: fsync (durable), then
- *   O_TMPFILE: linkat to a random name, rename over the target, close;
- *   named temp: close, rename over the target;
- * then fsync the directory (durable).  The O_TMPFILE fd stays open until
- * after the rename so that a kill between linkat and rename, the only
- * moment a named temp exists, is as short as the kernel allows.  The named
- * temp is closed before its rename so that a write error only close
- * reports (NFS) still leaves the target alone.  After the rename a failure
- * is still reported, but the new content is in place and there is nothing
- * to undo.  Returns 0 or -errno with *call set; w is finished either way.
- */
-static int finish(struct osx_atomic_writer *w, const char **call)
-{
-	int r, tmpfile = !w->named;
-
-	*call = "write";
-	r = -w->failed;
-	if (r == 0 && (w->flags & OSX_ATOMIC_DURABLE)) {
-		*call = "fsync";
-		r = osx__sys_fsync(w->fd);
-	}
-	if (r == 0 && tmpfile)
-		r = link_tmpfile(w, call);
-	if (r == 0 && !tmpfile) {
-		*call = "close";
-		r = close_tmp(w);
-	}
-	if (r == 0) {
-		*call = "renameat2";
-		r = osx__sys_renameat2(w->dirfd, w->tmp, w->dirfd, w->base, 0);
-	}
-	if (r == 0) {
-		w->named = 0; /* the temp's name is now the target's */
-		if (tmpfile) {
-			*call = "close";
-			r = close_tmp(w);
-		}
-	}
-	if (r == 0 && (w->flags & OSX_ATOMIC_DURABLE)) {
-		*call = "fsync";
-		r = osx__sys_fsync(w->dirfd);
-	}
-	/* The directory fd's close result is ignored with the rest of
-	 * discard: a read-only directory fd holds no data to lose. */
-	discard(w);
-	return r;
-}
-
-static int write_all(struct osx_atomic_writer *w, const void *data, size_t len)
+int osx__atomic_write_all(struct osx_atomic_writer *w, const void *data, size_t len,
+			  osx__fail *f)
 {
 	const char *p = data;
 
 	if (w->failed)
-		return -w->failed;
+		return osx__fail_set(f, w->failed, "write", w->path, NULL);
 	if (!data && len)
-		return -EINVAL;
+		return osx__fail_set(f, EINVAL, "write", w->path, NULL);
 	while (len) {
 		ssize_t n = osx__sys_write(w->fd, p, len);
 
@@ -316,7 +380,7 @@ static int write_all(struct osx_atomic_writer *w, const void *data, size_t len)
 			n = -EIO; /* a regular file never takes 0 of >0 bytes */
 		if (n < 0) {
 			w->failed = (int)-n;
-			return (int)n;
+			return osx__fail_set(f, n, "write", w->path, NULL);
 		}
 		p += n;
 		len -= (size_t)n;
@@ -324,60 +388,153 @@ static int write_all(struct osx_atomic_writer *w, const void *data, size_t len)
 	return 0;
 }
 
-int osx_atomic_writeat(int dirfd, const char *path, const void *data, size_t len,
-		       const osx_atomic_options *opts, osx_error *err)
+int osx__atomic_prepare(struct osx_atomic_writer *w, osx__fail *f)
 {
-	struct osx_atomic_writer w;
-	const char *call = "openat";
-	int r = -EINVAL;
+	if (w->failed)
+		return osx__fail_set(f, w->failed, "write", w->path, NULL);
+	if (w->set_mode) {
+		int r = osx__sys_fchmod(w->fd, w->mode);
 
-	w.path = path;
-	if (path) {
-		r = start(&w, dirfd, opts, &call);
-		if (r == 0) {
-			call = "write";
-			r = write_all(&w, data, len);
-			if (r < 0)
-				discard(&w);
-			else
-				r = finish(&w, &call);
-		}
+		if (r < 0)
+			return osx__fail_set(f, r, "fchmod", w->path, NULL);
 	}
-	if (r < 0)
-		return osx_error_set(err, -r, call, path, NULL);
 	return 0;
 }
 
-int osx_atomic_write(const char *path, const void *data, size_t len,
-		     const osx_atomic_options *opts, osx_error *err)
+/* The O_TMPFILE temp: link it to a name, then make sure the name is the
+ * temp's inode before anything is renamed over the target. */
+static int link_tmpfile(struct osx_atomic_writer *w, osx__fail *f)
 {
-	return osx_atomic_writeat(AT_FDCWD, path, data, len, opts, err);
+	struct stat st;
+	int r;
+
+	if (name_temp(w, make_link, f) < 0)
+		return -1;
+	r = osx__sys_fstatat(w->dirfd, w->tmp, &st, AT_SYMLINK_NOFOLLOW);
+	if (r < 0)
+		return osx__fail_set(f, r, "fstatat", w->path, NULL);
+	if (st.st_dev != w->dev || st.st_ino != w->ino)
+		return osx__fail_set(f, EIO, "linkat", w->path, NULL); /* another file linked */
+	return 0;
+}
+
+static int close_tmp(struct osx_atomic_writer *w, osx__fail *f)
+{
+	int r = osx__sys_close(w->fd);
+
+	w->fd = -1;
+	if (r < 0)
+		return osx__fail_set(f, r, "close", w->path, NULL);
+	return 0;
+}
+
+/*
+ *   O_TMPFILE: linkat to a temp name, rename over the target, close;
+ *   named temp: close, rename over the target.
+ * The named temp is closed before its rename so that a write error only
+ * close reports (NFS) still leaves the target alone; the O_TMPFILE one
+ * (flushed already: only durable writes use it) after it, so that the
+ * window in which it has a name is as short as the kernel allows.  After
+ * the rename a failure is still reported, but the new content is in place
+ * (state REPLACED) and there is nothing to undo.
+ */
+int osx__atomic_publish(struct osx_atomic_writer *w, osx__fail *f)
+{
+	int r;
+
+	if (w->tmpfile ? link_tmpfile(w, f) < 0 : close_tmp(w, f) < 0)
+		return -1;
+	r = osx__sys_renameat2(w->dirfd, w->tmp, w->dirfd, w->base, 0);
+	if (r < 0)
+		return osx__fail_set(f, r, "renameat2", w->path, NULL);
+	w->named = 0; /* the temp's name is now the target's */
+	w->state = OSX_ATOMIC_REPLACED;
+	if (w->tmpfile)
+		return close_tmp(w, f);
+	return 0;
+}
+
+/* The end of a single writer: prepare, fsync (durable), publish, fsync
+ * the directory (durable).  w is finished (discarded) either way. */
+static int finish(struct osx_atomic_writer *w, osx__fail *f)
+{
+	int durable = (w->flags & OSX_ATOMIC_DURABLE) != 0, r = 0;
+
+	if (osx__atomic_prepare(w, f) < 0)
+		goto out;
+	if (durable && (r = osx__sys_fsync(w->fd)) < 0) {
+		osx__fail_set(f, r, "fsync", w->path, NULL);
+		goto out;
+	}
+	if (osx__atomic_publish(w, f) < 0)
+		goto out;
+	if (durable) {
+		r = osx__sys_fsync(w->dirfd);
+		if (r < 0)
+			osx__fail_set(f, r, "fsync", w->path, NULL);
+		else
+			w->state = OSX_ATOMIC_REPLACED_DURABLE;
+	}
+out:
+	/* The directory fd's close result is ignored with the rest of
+	 * discard: a read-only directory fd holds no data to lose. */
+	osx__atomic_discard(w);
+	return osx__failed(f) ? -1 : 0;
+}
+
+int osx_atomic_writeat(int dirfd, const char *path, const void *data, size_t len,
+		       const osx_atomic_options *opts, osx_atomic_state *state, osx_error *err)
+{
+	struct osx_atomic_writer w;
+	osx__fail f = OSX__FAIL_INIT;
+
+	w.path = path;
+	w.state = OSX_ATOMIC_UNCHANGED;
+	if (!path || (!data && len)) {
+		osx__fail_set(&f, EINVAL, "openat", path, NULL);
+	} else if (osx__atomic_start(&w, dirfd, opts, 1, &f) == 0) {
+		if (osx__atomic_write_all(&w, data, len, &f) == 0)
+			finish(&w, &f);
+		osx__atomic_discard(&w);
+	}
+	if (state)
+		*state = w.state;
+	if (!osx__failed(&f))
+		return 0;
+	return osx__fail_report(&f, err);
+}
+
+int osx_atomic_write(const char *path, const void *data, size_t len,
+		     const osx_atomic_options *opts, osx_atomic_state *state, osx_error *err)
+{
+	return osx_atomic_writeat(AT_FDCWD, path, data, len, opts, state, err);
 }
 
 osx_atomic_writer *osx_atomic_beginat(int dirfd, const char *path,
 				      const osx_atomic_options *opts, osx_error *err)
 {
 	struct osx_atomic_writer *w;
-	const char *call = "openat";
+	osx__fail f = OSX__FAIL_INIT;
 	size_t n;
-	int r;
 
 	if (!path) {
-		osx_error_set(err, EINVAL, call, NULL, NULL);
+		osx__fail_set(&f, EINVAL, "openat", NULL, NULL);
+		osx__fail_report(&f, err);
 		return NULL;
 	}
 	n = strlen(path) + 1;
 	w = osx__malloc(sizeof(*w) + n);
 	if (!w) {
-		osx_error_set(err, ENOMEM, "malloc", path, NULL);
+		osx__fail_set(&f, ENOMEM, "malloc", path, NULL);
+		osx__fail_report(&f, err);
 		return NULL;
 	}
 	memcpy(w->pathbuf, path, n);
 	w->path = w->pathbuf;
-	r = start(w, dirfd, opts, &call);
-	if (r < 0) {
+	if (osx__atomic_start(w, dirfd, opts, 1, &f) < 0) {
+		osx__fail_fill(&f, err);
 		free(w);
-		osx_error_set(err, -r, call, path, NULL);
+		osx__fail_errno(&f);
 		return NULL;
 	}
 	return w;
@@ -391,46 +548,52 @@ osx_atomic_writer *osx_atomic_begin(const char *path, const osx_atomic_options *
 
 int osx_atomic_writer_fd(const osx_atomic_writer *w)
 {
-	return w ? w->fd : -1;
+	if (!w) {
+		errno = EINVAL;
+		return -1;
+	}
+	return w->fd;
 }
 
 int osx_atomic_writer_write(osx_atomic_writer *w, const void *data, size_t len,
 			    osx_error *err)
 {
-	int r;
+	osx__fail f = OSX__FAIL_INIT;
 
 	if (!w)
-		return osx_error_set(err, EINVAL, "write", NULL, NULL);
-	r = write_all(w, data, len);
-	if (r < 0)
-		return osx_error_set(err, -r, "write", w->path, NULL);
-	return 0;
+		osx__fail_set(&f, EINVAL, "write", NULL, NULL);
+	else if (osx__atomic_write_all(w, data, len, &f) == 0)
+		return 0;
+	return osx__fail_report(&f, err);
 }
 
-int osx_atomic_commit(osx_atomic_writer *w, osx_error *err)
+int osx_atomic_commit(osx_atomic_writer *w, osx_atomic_state *state, osx_error *err)
 {
-	const char *call;
-	int r;
+	osx__fail f = OSX__FAIL_INIT;
 
-	if (!w)
-		return osx_error_set(err, EINVAL, "renameat2", NULL, NULL);
-	r = finish(w, &call);
-	if (r < 0) {
-		/* The name must outlive the writer: report it from a copy-in
-		 * struct before freeing, then make errno match again. */
-		osx_error_set(err, -r, call, w->path, NULL);
-		free(w);
-		errno = -r;
-		return -1;
+	if (state)
+		*state = OSX_ATOMIC_UNCHANGED;
+	if (!w) {
+		osx__fail_set(&f, EINVAL, "renameat2", NULL, NULL);
+		return osx__fail_report(&f, err);
 	}
+	finish(w, &f);
+	if (state)
+		*state = w->state;
+	if (!osx__failed(&f)) {
+		free(w);
+		return 0;
+	}
+	/* The name lives in w: into err before w is freed, errno last. */
+	osx__fail_fill(&f, err);
 	free(w);
-	return 0;
+	return osx__fail_errno(&f);
 }
 
 void osx_atomic_abort(osx_atomic_writer *w)
 {
 	if (!w)
 		return;
-	discard(w);
+	osx__atomic_discard(w);
 	free(w);
 }

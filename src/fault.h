@@ -16,6 +16,7 @@
 	/* fd */                                                              \
 	X(openat) X(close) X(read) X(write) X(pread) X(pwrite) X(readv)       \
 	X(writev) X(lseek) X(fstat) X(fstatat) X(fsync) X(fdatasync)          \
+	X(syncfs) X(uname)                                                    \
 	X(ftruncate) X(fcntl) X(flock) X(pipe2) X(dup2) X(dup3)               \
 	X(copy_file_range) X(sendfile) X(getrandom) X(sched_getaffinity)      \
 	X(fchmod) X(fchown) X(umask) X(poll)                                  \

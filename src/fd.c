@@ -192,7 +192,7 @@ char *osx_read_file(const char *path, size_t *len, osx_error *err)
 {
 	osx__fail f = OSX__FAIL_INIT;
 	struct stat st;
-	size_t n, cap = 4096;
+	size_t n;
 	char *buf = NULL;
 	int fd, r;
 
@@ -209,6 +209,8 @@ char *osx_read_file(const char *path, size_t *len, osx_error *err)
 	if (r < 0) {
 		osx__fail_set(&f, r, "fstat", path, NULL);
 	} else {
+		size_t cap = 4096;
+
 		/* Size + 2: the data, the NUL, and room to see EOF without
 		 * growing.  /proc files say 0 and start at a page. */
 		if (st.st_size > 0 && (uintmax_t)st.st_size < SIZE_MAX - 2)

@@ -25,6 +25,10 @@
 
 void osx_wait_status_decode(int raw, osx_wait_status *st)
 {
+	if (!st) {
+		errno = EINVAL;
+		return;
+	}
 	memset(st, 0, sizeof(*st));
 	if (WIFEXITED(raw)) {
 		st->exited = 1;

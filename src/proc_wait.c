@@ -405,7 +405,11 @@ size_t osx_waitset_count(const osx_waitset *ws)
 
 int osx_waitset_fd(const osx_waitset *ws)
 {
-	return ws ? ws->epfd : -1;
+	if (!ws) {
+		errno = EINVAL;
+		return -1;
+	}
+	return ws->epfd;
 }
 
 /* One member with a pidfd that epoll says has ended: 1 collected, 0 not

@@ -1,10 +1,11 @@
 /* Renames: os.replace / os.rename and the renameat2 flags. */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
+#include <stdio.h> /* RENAME_NOREPLACE, RENAME_EXCHANGE */
 
 #include <osx/replace.h>
 
+#include "fail.h"
 #include "shim.h"
 
 /* One renameat2 with both names in the error.  No fallback for the flags:
@@ -14,14 +15,17 @@
 static int rename2(int srcdir, const char *src, int dstdir, const char *dst,
 		   unsigned flags, osx_error *err)
 {
-	int r;
+	osx__fail f = OSX__FAIL_INIT;
 
-	if (!src || !dst)
-		return osx_error_set(err, EINVAL, "renameat2", src, dst);
-	r = osx__sys_renameat2(srcdir, src, dstdir, dst, flags);
-	if (r < 0)
-		return osx_error_set(err, -r, "renameat2", src, dst);
-	return 0;
+	if (!src || !dst) {
+		osx__fail_set(&f, EINVAL, "renameat2", src, dst);
+	} else {
+		int r = osx__sys_renameat2(srcdir, src, dstdir, dst, flags);
+		if (r == 0)
+			return 0;
+		osx__fail_set(&f, r, "renameat2", src, dst);
+	}
+	return osx__fail_report(&f, err);
 }
 
 int osx_replaceat(int srcdir, const char *src, int dstdir, const char *dst, osx_error *err)

@@ -243,7 +243,14 @@ ssize_t osx__sys_writev(int fd, const struct iovec *iov, int iovcnt)
 
 off_t osx__sys_lseek(int fd, off_t off, int whence)
 {
+#ifdef OSX__KERNEL_ENTRY
 	return KTRY(lseek, KCALL3(lseek(fd, off, whence), SYS_lseek, fd, off, whence));
+#else
+	/* Not KCALL3: its long is 32 bits on i386, an offset is not. */
+	off_t r = TRY(lseek, lseek(fd, off, whence));
+
+	return r == -1 ? -errno : r;
+#endif
 }
 
 int osx__sys_fstat(int fd, struct stat *st)
@@ -276,6 +283,21 @@ int osx__sys_fdatasync(int fd)
 	int r;
 
 	RETRY(r, fdatasync, fdatasync(fd));
+	return RESULT(r);
+}
+
+int osx__sys_uname(struct utsname *u)
+{
+	int r = TRY(uname, uname(u));
+
+	return RESULT(r);
+}
+
+int osx__sys_syncfs(int fd)
+{
+	int r;
+
+	RETRY(r, syncfs, syncfs(fd));
 	return RESULT(r);
 }
 

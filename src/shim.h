@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -174,6 +175,9 @@ int osx__sys_fstat(int fd, struct stat *st);
 int osx__sys_fstatat(int dirfd, const char *path, struct stat *st, int flags);
 int osx__sys_fsync(int fd);
 int osx__sys_fdatasync(int fd);
+/* Flush the whole filesystem fd is on. */
+int osx__sys_syncfs(int fd);
+int osx__sys_uname(struct utsname *u);
 int osx__sys_ftruncate(int fd, off_t len);
 int osx__sys_fcntl(int fd, int cmd, long arg);
 /* fcntl with a struct flock argument (F_OFD_SETLK(W), F_OFD_GETLK, ...). */

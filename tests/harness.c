@@ -227,6 +227,27 @@ static int unlock_entry(const char *path, const struct stat *st, int type, struc
 	return 0;
 }
 
+const char *osx_test_python_text(const char *glibc_text, char *out, size_t size)
+{
+	const char *msg = strstr(glibc_text, "] "), *end;
+	int code;
+
+	if (sscanf(glibc_text, "[Errno %d]", &code) != 1 || !msg) {
+		snprintf(out, size, "%s", glibc_text);
+		return out;
+	}
+	msg += 2;
+	/* The message ends where the quoted file name begins: no strerror
+	 * text has a quote in it. */
+	end = strstr(msg, ": '");
+	if (!end || (strstr(msg, ": \"") && strstr(msg, ": \"") < end))
+		end = strstr(msg, ": \"");
+	if (!end)
+		end = msg + strlen(msg);
+	snprintf(out, size, "%.*s%s%s", (int)(msg - glibc_text), glibc_text, strerror(code), end);
+	return out;
+}
+
 int osx_test_under_valgrind(void)
 {
 	const char *v = getenv("OSX_TEST_UNDER_VALGRIND");

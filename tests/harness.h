@@ -43,6 +43,12 @@ int osx_test_under_valgrind(void);
  * refuse it. */
 int osx_test_refused(const char *call, const char *flag);
 
+/* Python's OSError text recorded on glibc ("[Errno N] <strerror>...") as
+ * Python gives it with this C library: the strerror part replaced by this
+ * libc's strerror(N) (musl's texts differ from glibc's).  In out, which is
+ * returned. */
+const char *osx_test_python_text(const char *glibc_text, char *out, size_t size);
+
 /* Number of open fds and a fingerprint of which (for leak checks inside a
  * test, e.g. around each run of a sweep). */
 typedef struct { unsigned long bits[1024 / (8 * sizeof(unsigned long))]; int over; } osx_fdset;

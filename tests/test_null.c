@@ -45,11 +45,27 @@ static void child_signals(void)
 			_exit(ok ? 0 : 1);                                     \
 		}                                                              \
 		assert_int_equal(waitpid(pid_, &status_, 0), pid_);            \
-		if (WIFSIGNALED(status_))                                      \
-			fail_msg("%s: killed by signal %d", desc, WTERMSIG(status_)); \
-		if (WEXITSTATUS(status_) != 0)                                 \
-			fail_msg("%s: wrong answer", desc);                    \
+		if (WIFSIGNALED(status_)) {                                    \
+			print_error("%s: killed by signal %d\n", desc, WTERMSIG(status_)); \
+			wrong++;                                               \
+		} else if (WEXITSTATUS(status_) != 0) {                        \
+			print_error("%s: wrong answer\n", desc);              \
+			wrong++;                                               \
+		}                                                              \
 	} while (0)
+
+/* Cases answered wrongly in this test; each test ends by asserting none. */
+static int wrong;
+
+static int null_teardown(void **state)
+{
+	int n = wrong;
+
+	wrong = 0;
+	if (n)
+		fail_msg("%d case(s) answered wrongly", n);
+	return osx_test_teardown(state);
+}
 
 /* -1 with code in err and errno. */
 #define FAILS(expr, e) ((expr) == -1 && err.code == (e) && errno == (e))
@@ -149,6 +165,192 @@ static void scandir_calls(void **state)
 		  osx_scandir_close(sd));
 }
 
+/* -1 (or NULL) with EINVAL, in err and errno. */
+#define EINVAL_RC(expr) FAILS(expr, EINVAL)
+#define EINVAL_NULL(expr) FAILS_NULL(expr, EINVAL)
+
+static void walk_calls(void **state)
+{
+	osx_walk_entry *ev;
+
+	(void)state;
+	NULL_CASE("osx_walk_open(NULL)", ok = EINVAL_NULL(osx_walk_open(NULL, NULL, &err)));
+	NULL_CASE("osx_fwalk_open(NULL)", ok = EINVAL_NULL(osx_fwalk_open(AT_FDCWD, NULL, NULL, &err)));
+	NULL_CASE("osx_walk_next(NULL)", ok = osx_walk_next(NULL, &ev) == -1 && errno == EINVAL);
+	NULL_CASE("osx_walk_next(w, NULL)",
+		  osx_walk *w = osx_walk_open("/", NULL, &err);
+		  ok = w && osx_walk_next(w, NULL) == -1 && errno == EINVAL;
+		  osx_walk_close(w));
+	NULL_CASE("osx_walk_prune(NULL)", osx_walk_prune(NULL); ok = 1);
+	NULL_CASE("osx_walk_close(NULL)", osx_walk_close(NULL); ok = 1);
+	NULL_CASE("osx_rmtree(NULL)", ok = EINVAL_RC(osx_rmtree(NULL, NULL, NULL, &err)));
+	NULL_CASE("osx_rmtree_at(NULL)", ok = EINVAL_RC(osx_rmtree_at(AT_FDCWD, NULL, NULL, NULL, &err)));
+}
+
+static void fs_calls(void **state)
+{
+	osx_stat_result st;
+	osx_statvfs_result vfs;
+	char buf[8];
+
+	(void)state;
+	NULL_CASE("osx_stat(NULL)", ok = EINVAL_RC(osx_stat(OSX_AT_CWD, NULL, 1, &st, &err)));
+	NULL_CASE("osx_stat(path, NULL)", ok = EINVAL_RC(osx_stat(OSX_AT_CWD, "/", 1, NULL, &err)));
+	NULL_CASE("osx_lstat(NULL)", ok = EINVAL_RC(osx_lstat(OSX_AT_CWD, NULL, &st, &err)));
+	NULL_CASE("osx_lstat(path, NULL)", ok = EINVAL_RC(osx_lstat(OSX_AT_CWD, "/", NULL, &err)));
+	NULL_CASE("osx_fstatat(NULL)", ok = EINVAL_RC(osx_fstatat(OSX_AT_CWD, NULL, 0, &st, &err)));
+	NULL_CASE("osx_fstat(0, NULL)", ok = EINVAL_RC(osx_fstat(0, NULL, &err)));
+	NULL_CASE("osx_exists(NULL)", ok = EINVAL_RC(osx_exists(OSX_AT_CWD, NULL, &err)));
+	NULL_CASE("osx_lexists(NULL)", ok = EINVAL_RC(osx_lexists(OSX_AT_CWD, NULL, &err)));
+	NULL_CASE("osx_isdir(NULL)", ok = EINVAL_RC(osx_isdir(OSX_AT_CWD, NULL, &err)));
+	NULL_CASE("osx_isfile(NULL)", ok = EINVAL_RC(osx_isfile(OSX_AT_CWD, NULL, &err)));
+	NULL_CASE("osx_islink(NULL)", ok = EINVAL_RC(osx_islink(OSX_AT_CWD, NULL, &err)));
+	NULL_CASE("osx_getsize(NULL)", ok = EINVAL_RC(osx_getsize(OSX_AT_CWD, NULL, &err)));
+	NULL_CASE("osx_samefile(NULL)", ok = EINVAL_RC(osx_samefile(OSX_AT_CWD, NULL, "/", &err)));
+	NULL_CASE("osx_samefile(a, NULL)", ok = EINVAL_RC(osx_samefile(OSX_AT_CWD, "/", NULL, &err)));
+	NULL_CASE("osx_samestat(NULL)", ok = osx_samestat(NULL, &st) == 0);
+	NULL_CASE("osx_mkdir(NULL)", ok = EINVAL_RC(osx_mkdir(OSX_AT_CWD, NULL, 0777, &err)));
+	NULL_CASE("osx_makedirs(NULL)", ok = EINVAL_RC(osx_makedirs(OSX_AT_CWD, NULL, 0777, 1, &err)));
+	NULL_CASE("osx_unlink(NULL)", ok = EINVAL_RC(osx_unlink(OSX_AT_CWD, NULL, &err)));
+	NULL_CASE("osx_remove(NULL)", ok = EINVAL_RC(osx_remove(OSX_AT_CWD, NULL, &err)));
+	NULL_CASE("osx_rmdir(NULL)", ok = EINVAL_RC(osx_rmdir(OSX_AT_CWD, NULL, &err)));
+	NULL_CASE("osx_removedirs(NULL)", ok = EINVAL_RC(osx_removedirs(OSX_AT_CWD, NULL, &err)));
+	NULL_CASE("osx_mkfifo(NULL)", ok = EINVAL_RC(osx_mkfifo(OSX_AT_CWD, NULL, 0600, &err)));
+	NULL_CASE("osx_mknod(NULL)", ok = EINVAL_RC(osx_mknod(OSX_AT_CWD, NULL, 0600, 0, &err)));
+	NULL_CASE("osx_link(NULL)", ok = EINVAL_RC(osx_link(OSX_AT_CWD, NULL, OSX_AT_CWD, "x", 1, &err)));
+	NULL_CASE("osx_link(a, NULL)", ok = EINVAL_RC(osx_link(OSX_AT_CWD, "x", OSX_AT_CWD, NULL, 1, &err)));
+	NULL_CASE("osx_symlink(NULL)", ok = EINVAL_RC(osx_symlink(OSX_AT_CWD, NULL, "x", &err)));
+	NULL_CASE("osx_symlink(a, NULL)", ok = EINVAL_RC(osx_symlink(OSX_AT_CWD, "x", NULL, &err)));
+	NULL_CASE("osx_readlink(NULL)", ok = EINVAL_RC(osx_readlink(OSX_AT_CWD, NULL, buf, sizeof(buf), &err)));
+	NULL_CASE("osx_readlink(path, NULL)", ok = EINVAL_RC(osx_readlink(OSX_AT_CWD, "/proc/self/exe", NULL, 8, &err)));
+	NULL_CASE("osx_readlink_alloc(NULL)", ok = EINVAL_NULL(osx_readlink_alloc(OSX_AT_CWD, NULL, NULL, &err)));
+	NULL_CASE("osx_chmod(NULL)", ok = EINVAL_RC(osx_chmod(OSX_AT_CWD, NULL, 0600, 1, &err)));
+	NULL_CASE("osx_chown(NULL)", ok = EINVAL_RC(osx_chown(OSX_AT_CWD, NULL, 0, 0, 1, &err)));
+	NULL_CASE("osx_lchown(NULL)", ok = EINVAL_RC(osx_lchown(OSX_AT_CWD, NULL, 0, 0, &err)));
+	NULL_CASE("osx_access(NULL)", ok = EINVAL_RC(osx_access(OSX_AT_CWD, NULL, 0, 0, 1, &err)));
+	NULL_CASE("osx_utime(NULL)", ok = EINVAL_RC(osx_utime(OSX_AT_CWD, NULL, NULL, 1, &err)));
+	NULL_CASE("osx_truncate(NULL)", ok = EINVAL_RC(osx_truncate(OSX_AT_CWD, NULL, 0, &err)));
+	NULL_CASE("osx_statvfs(NULL)", ok = EINVAL_RC(osx_statvfs(OSX_AT_CWD, NULL, &vfs, &err)));
+	NULL_CASE("osx_statvfs(path, NULL)", ok = EINVAL_RC(osx_statvfs(OSX_AT_CWD, "/", NULL, &err)));
+	NULL_CASE("osx_fstatvfs(0, NULL)", ok = EINVAL_RC(osx_fstatvfs(0, NULL, &err)));
+	NULL_CASE("osx_realpath(NULL)", ok = EINVAL_NULL(osx_realpath(OSX_AT_CWD, NULL, 0, &err)));
+	NULL_CASE("osx_mkstemp(path NULL)", ok = EINVAL_RC(osx_mkstemp(OSX_AT_CWD, NULL, NULL, NULL, NULL, &err)));
+	NULL_CASE("osx_getcwd(NULL, 8)", ok = EINVAL_RC(osx_getcwd(NULL, 8, &err)));
+	NULL_CASE("osx_chdir(NULL)", ok = EINVAL_RC(osx_chdir(OSX_AT_CWD, NULL, &err)));
+}
+
+static void proc_calls(void **state)
+{
+	char *argv[] = { "true", NULL }, *envp[] = { NULL };
+	osx_child dead = { -1, -1 }, *ended;
+	osx_wait_status st;
+	osx_run_result res;
+
+	(void)state;
+	NULL_CASE("osx_wait_status_decode(0, NULL)", osx_wait_status_decode(0, NULL); ok = 1);
+	NULL_CASE("osx_execve(NULL)", ok = EINVAL_RC(osx_execve(NULL, argv, envp, &err)));
+	NULL_CASE("osx_execve(path, NULL)", ok = EINVAL_RC(osx_execve("/bin/true", NULL, envp, &err)));
+	NULL_CASE("osx_execv(NULL)", ok = EINVAL_RC(osx_execv(NULL, argv, &err)));
+	NULL_CASE("osx_execvp(NULL)", ok = EINVAL_RC(osx_execvp(NULL, argv, &err)));
+	NULL_CASE("osx_execvp(file, NULL)", ok = EINVAL_RC(osx_execvp("true", NULL, &err)));
+	NULL_CASE("osx_spawn_attr_free(NULL)", osx_spawn_attr_free(NULL); ok = 1);
+	NULL_CASE("osx_spawn_attr_set_argv(NULL)", ok = EINVAL_RC(osx_spawn_attr_set_argv(NULL, argv, &err)));
+	NULL_CASE("osx_spawn_attr_set_argv(a, NULL)",
+		  osx_spawn_attr *a = osx_spawn_attr_new(&err);
+		  ok = a && EINVAL_RC(osx_spawn_attr_set_argv(a, NULL, &err));
+		  osx_spawn_attr_free(a));
+	NULL_CASE("osx_spawn_attr_set_cwd(NULL)", ok = EINVAL_RC(osx_spawn_attr_set_cwd(NULL, "/", &err)));
+	NULL_CASE("osx_spawn_attr_dup(NULL)", ok = EINVAL_RC(osx_spawn_attr_dup(NULL, 0, 5, &err)));
+	NULL_CASE("osx_spawn_attr_open(a, 3, NULL)",
+		  osx_spawn_attr *a = osx_spawn_attr_new(&err);
+		  ok = a && EINVAL_RC(osx_spawn_attr_open(a, 3, NULL, O_RDONLY, 0, &err));
+		  osx_spawn_attr_free(a));
+	NULL_CASE("osx_spawn(NULL)", ok = EINVAL_RC(osx_spawn(NULL, &dead, &err)));
+	NULL_CASE("osx_spawn(a, NULL)",
+		  osx_spawn_attr *a = osx_spawn_attr_new(&err);
+		  ok = a && osx_spawn_attr_set_argv(a, argv, &err) == 0 &&
+		       EINVAL_RC(osx_spawn(a, NULL, &err));
+		  osx_spawn_attr_free(a));
+	NULL_CASE("osx_spawn(a without argv)",
+		  osx_spawn_attr *a = osx_spawn_attr_new(&err);
+		  ok = a && EINVAL_RC(osx_spawn(a, &dead, &err));
+		  osx_spawn_attr_free(a));
+	NULL_CASE("osx_child_wait(NULL)", ok = EINVAL_RC(osx_child_wait(NULL, &st, &err)));
+	NULL_CASE("osx_child_kill(NULL)", ok = EINVAL_RC(osx_child_kill(NULL, SIGTERM, &err)));
+	NULL_CASE("osx_child_kill(a dead handle)",
+		  ok = osx_child_kill(&dead, SIGTERM, &err) == -1 && err.code == ESRCH);
+	NULL_CASE("osx_child_wait(a dead handle)",
+		  ok = osx_child_wait(&dead, &st, &err) == -1 && err.code == ECHILD);
+	NULL_CASE("osx_child_wait_timeout(NULL)", ok = EINVAL_RC(osx_child_wait_timeout(NULL, &st, 0, &err)));
+	NULL_CASE("osx_child_stop(NULL)", ok = EINVAL_RC(osx_child_stop(NULL, 0, 0, &st, &err)));
+	NULL_CASE("osx_run(NULL)", ok = EINVAL_RC(osx_run(NULL, NULL, 0, -1, &res, &err)));
+	NULL_CASE("osx_run(a, NULL res)",
+		  osx_spawn_attr *a = osx_spawn_attr_new(&err);
+		  ok = a && osx_spawn_attr_set_argv(a, argv, &err) == 0 &&
+		       EINVAL_RC(osx_run(a, NULL, 0, -1, NULL, &err));
+		  osx_spawn_attr_free(a));
+	NULL_CASE("osx_run_result_free(NULL)", osx_run_result_free(NULL); ok = 1);
+	NULL_CASE("osx_system(NULL)", ok = EINVAL_RC(osx_system(NULL, &err)));
+	NULL_CASE("osx_waitset_free(NULL)", osx_waitset_free(NULL); ok = 1);
+	NULL_CASE("osx_waitset_add(NULL)", ok = EINVAL_RC(osx_waitset_add(NULL, &dead, &err)));
+	NULL_CASE("osx_waitset_add(ws, NULL)",
+		  osx_waitset *ws = osx_waitset_new(&err);
+		  ok = ws && EINVAL_RC(osx_waitset_add(ws, NULL, &err));
+		  osx_waitset_free(ws));
+	NULL_CASE("osx_waitset_remove(NULL)", ok = EINVAL_RC(osx_waitset_remove(NULL, &dead, &err)));
+	NULL_CASE("osx_waitset_count(NULL)", ok = osx_waitset_count(NULL) == 0);
+	NULL_CASE("osx_waitset_wait(NULL)", ok = EINVAL_RC(osx_waitset_wait(NULL, 0, &ended, &st, &err)));
+	NULL_CASE("osx_waitset_wait(ws, NULL)",
+		  osx_waitset *ws = osx_waitset_new(&err);
+		  ok = ws && EINVAL_RC(osx_waitset_wait(ws, 0, NULL, &st, &err));
+		  osx_waitset_free(ws));
+	NULL_CASE("osx_waitset_fd(NULL)", ok = osx_waitset_fd(NULL) == -1 && errno == EINVAL);
+}
+
+static int keep(void *arg, const char *old, size_t old_len, int exists, const void **out,
+		size_t *out_len)
+{
+	(void)arg, (void)old, (void)old_len, (void)exists, (void)out, (void)out_len;
+	return 0;
+}
+
+static void replace_calls(void **state)
+{
+	(void)state;
+	NULL_CASE("osx_replace(NULL)", ok = EINVAL_RC(osx_replace(NULL, "x", &err)));
+	NULL_CASE("osx_replace(a, NULL)", ok = EINVAL_RC(osx_replace("x", NULL, &err)));
+	NULL_CASE("osx_rename(NULL)", ok = EINVAL_RC(osx_rename(NULL, "x", &err)));
+	NULL_CASE("osx_rename_noreplace(NULL)", ok = EINVAL_RC(osx_rename_noreplace(NULL, "x", &err)));
+	NULL_CASE("osx_exchange(NULL)", ok = EINVAL_RC(osx_exchange(NULL, "x", &err)));
+	NULL_CASE("osx_replaceat(NULL)", ok = EINVAL_RC(osx_replaceat(AT_FDCWD, NULL, AT_FDCWD, "x", &err)));
+	NULL_CASE("osx_exchangeat(a, NULL)", ok = EINVAL_RC(osx_exchangeat(AT_FDCWD, "x", AT_FDCWD, NULL, &err)));
+	NULL_CASE("osx_atomic_write(NULL)", ok = EINVAL_RC(osx_atomic_write(NULL, "x", 1, NULL, NULL, &err)));
+	NULL_CASE("osx_atomic_write(path, NULL data, 1)",
+		  ok = EINVAL_RC(osx_atomic_write(osx_test_path(0, "t"), NULL, 1, NULL, NULL, &err)));
+	NULL_CASE("osx_atomic_writeat(NULL)", ok = EINVAL_RC(osx_atomic_writeat(AT_FDCWD, NULL, "x", 1, NULL, NULL, &err)));
+	NULL_CASE("osx_atomic_begin(NULL)", ok = EINVAL_NULL(osx_atomic_begin(NULL, NULL, &err)));
+	NULL_CASE("osx_atomic_beginat(NULL)", ok = EINVAL_NULL(osx_atomic_beginat(AT_FDCWD, NULL, NULL, &err)));
+	NULL_CASE("osx_atomic_writer_fd(NULL)", ok = osx_atomic_writer_fd(NULL) == -1 && errno == EINVAL);
+	NULL_CASE("osx_atomic_writer_write(NULL)", ok = EINVAL_RC(osx_atomic_writer_write(NULL, "x", 1, &err)));
+	NULL_CASE("osx_atomic_commit(NULL)", ok = EINVAL_RC(osx_atomic_commit(NULL, NULL, &err)));
+	NULL_CASE("osx_atomic_abort(NULL)", osx_atomic_abort(NULL); ok = 1);
+	NULL_CASE("osx_atomic_update(NULL)", ok = EINVAL_RC(osx_atomic_update(NULL, keep, NULL, NULL, NULL, &err)));
+	NULL_CASE("osx_atomic_update(path, NULL)",
+		  ok = EINVAL_RC(osx_atomic_update(osx_test_path(0, "t"), NULL, NULL, NULL, NULL, &err)));
+	NULL_CASE("osx_atomic_batch_add(NULL)", ok = EINVAL_RC(osx_atomic_batch_add(NULL, AT_FDCWD, "x", "x", 1, NULL, &err)));
+	NULL_CASE("osx_atomic_batch_add(b, NULL path)",
+		  osx_atomic_batch *b = osx_atomic_batch_new(0, &err);
+		  ok = b && EINVAL_RC(osx_atomic_batch_add(b, AT_FDCWD, NULL, "x", 1, NULL, &err));
+		  osx_atomic_batch_abort(b));
+	NULL_CASE("osx_atomic_batch_commit(NULL)", ok = EINVAL_RC(osx_atomic_batch_commit(NULL, NULL, &err)));
+	NULL_CASE("osx_atomic_batch_abort(NULL)", osx_atomic_batch_abort(NULL); ok = 1);
+	NULL_CASE("osx_interrupt_set(NULL)", osx_interrupt_set(NULL); ok = 1);
+	NULL_CASE("osx_version()", ok = osx_version() != NULL);
+}
+
+#undef OSX_TEST
+#define OSX_TEST(fn) cmocka_unit_test_setup_teardown(fn, osx_test_setup, null_teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -156,6 +358,10 @@ int main(void)
 		OSX_TEST(fd_calls),
 		OSX_TEST(env_calls),
 		OSX_TEST(scandir_calls),
+		OSX_TEST(walk_calls),
+		OSX_TEST(fs_calls),
+		OSX_TEST(proc_calls),
+		OSX_TEST(replace_calls),
 	};
 
 	return OSX_RUN(tests);

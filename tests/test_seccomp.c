@@ -15,7 +15,7 @@
 /* -errno of a raw call, or its result. */
 static long raw(long nr, long a, long b, long c)
 {
-	long r = syscall(nr, a, b, c);
+	long r = syscall(nr, a, b, c, 0L, 0L, 0L);
 
 	return r == -1 ? -errno : r;
 }
@@ -24,15 +24,21 @@ static long raw(long nr, long a, long b, long c)
  * pair; the child exits with the index of the first mismatch + 1. */
 struct probe {
 	long nr, a, b, c;
-	long want; /* the result, or a negative errno; 1: any success */
+	long want; /* the result, or a negative errno; 1: any success; 2: not refused */
 };
+
+/* Set when this system cannot install a filter: the tests skip. */
+static int no_seccomp;
 
 static void run(const char *kernel, const char *refuse, const char *errname,
 		const struct probe *probes, size_t n)
 {
 	int status;
-	pid_t pid = fork();
+	pid_t pid;
 
+	if (no_seccomp)
+		skip();
+	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		size_t i;
@@ -51,7 +57,9 @@ static void run(const char *kernel, const char *refuse, const char *errname,
 		for (i = 0; i < n; i++) {
 			long r = raw(probes[i].nr, probes[i].a, probes[i].b, probes[i].c);
 
-			if (probes[i].want == 1 ? r < 0 : r != probes[i].want) {
+			if (probes[i].want == 1   ? r < 0
+			    : probes[i].want == 2 ? r == -ENOSYS || r == -EPERM
+						  : r != probes[i].want) {
 				fprintf(stderr, "probe %zu: %ld, expected %ld\n", i, r,
 					probes[i].want);
 				_exit((int)i + 1);
@@ -110,7 +118,7 @@ static void test_kernel_5_10(void **state)
 		{CLOSE_RANGE(1u << 2), -EINVAL},
 		{CLOSE_RANGE(1u << 1), 0},
 		{GETRANDOM(0x0004), 1},
-		{NR_openat2, -1, 0, 0, -EINVAL}, /* size 0 */
+		{NR_openat2, -1, 0, 0, 2},
 		{NR_epoll_pwait2, -1, 0, 0, -ENOSYS},
 	};
 
@@ -140,7 +148,7 @@ static void test_named(void **state)
 		{NR_pidfd_open, getpid(), 0, 0, -ENOSYS},
 		{CLOSE_RANGE(1u << 2), -EINVAL},
 		{CLOSE_RANGE(0), 0},
-		{NR_pidfd_send_signal, -1, 0, 0, -EBADF},
+		{NR_pidfd_send_signal, -1, 0, 0, 2},
 	};
 
 	(void)state;
@@ -152,9 +160,12 @@ static void test_named(void **state)
 static void test_refused_lookup(void **state)
 {
 	int status;
-	pid_t pid = fork();
+	pid_t pid;
 
 	(void)state;
+	if (no_seccomp)
+		skip();
+	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		unsetenv("OSX_TEST_REFUSE");
@@ -184,6 +195,22 @@ static void test_nothing(void **state)
 	assert_int_equal(osx_test_refused("clone3", NULL), 0);
 }
 
+/* Whether this system can install a filter at all: qemu-user, for one,
+ * does not emulate seccomp (prctl says EINVAL). */
+static int seccomp_works(void)
+{
+	struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	struct sock_fprog prog = {1, &allow};
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+		      prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) == 0 ? 0 : 1);
+	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	       WEXITSTATUS(status) == 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -193,5 +220,19 @@ int main(void)
 		cmocka_unit_test(test_nothing),
 	};
 
+	const char *valgrind = getenv("OSX_TEST_UNDER_VALGRIND");
+
+	/* valgrind makes the calls itself and answers those it does not
+	 * know (pidfd_open, close_range...) with ENOSYS before any filter. */
+	if (valgrind && *valgrind == '1') {
+		no_seccomp = 1;
+		print_message("under valgrind, which answers calls it does not know itself: "
+			      "the filter's tests are skipped\n");
+	} else if (!seccomp_works()) {
+		/* qemu-user, for one, does not emulate seccomp. */
+		no_seccomp = 1;
+		print_message("no seccomp filters here (qemu-user?): the old-kernel test mode "
+			      "cannot run; its tests are skipped\n");
+	}
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

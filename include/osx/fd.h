@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <unistd.h> /* SEEK_*: musl has SEEK_DATA and SEEK_HOLE only here */
 
 #include <osx/common.h>
 #include <osx/error.h>

@@ -1,20 +1,28 @@
 /*
- * bench-replace [DIR]: 4 KiB atomic replaces of one file, libosx against a
- * hand-written libc loop doing the same steps, measured in the same run:
- *   durable:     temp O_CREAT|O_EXCL, write, fsync, close, rename,
- *                open dir, fsync dir, close dir
- *   non-durable: temp O_CREAT|O_EXCL, write, close, rename
- * Rounds alternate between the two so drift hits both; the medians of the
- * per-round means are compared.  Prints ratios (libosx / loop): below 1.0x
- * libosx is faster.  DIR defaults to the current directory.
- * Built with GLib (when its -dev package is installed), the durable case
- * also runs g_file_set_contents_full(CONSISTENT | DURABLE), GLib's own
- * durable atomic replace, as a third peer.
+ * bench-replace [DIR]: atomic replaces, libosx against its peers measured
+ * in the same run, interleaved (A B A B ...), medians of per-round ratios:
+ *
+ *   single 4 KiB replaces of one file, libosx against a hand-written libc
+ *   loop doing the same steps:
+ *     durable:     temp O_CREAT|O_EXCL, write, fsync, close, rename,
+ *                  open dir, fsync dir, close dir
+ *     non-durable: temp O_CREAT|O_EXCL, write, close, rename
+ *   many files: 100 new 4 KiB files made durable, as one osx_atomic_batch
+ *     against 100 durable osx_atomic_write calls, and (built with GLib)
+ *     against 100 g_file_set_contents_full(CONSISTENT | DURABLE);
+ *   the batch's data flush: for 100 staged O_TMPFILE files, one syncfs
+ *     (what the batch does; before Linux 5.8 it fsyncs each file after
+ *     it, also measured) against a plain fdatasync of each and against
+ *     writeback started for all (sync_file_range) then an fsync of each.
+ *
+ * Prints ratios (libosx / peer): below 1.0x libosx is faster.  DIR
+ * defaults to the current directory.  OSX_BENCH_QUICK=1: a few rounds.
  */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,10 +35,21 @@
 #endif
 
 #define SIZE 4096
-#define ROUNDS 7
+#define FILES 100
+#define MAX_ROUNDS 15
 
 static char data[SIZE];
-static char target[4096], temp[4096], dir[4096];
+static char target[4096], temp[4096], dir[4096], names[FILES][4200];
+static int rounds = 9;
+
+static void fail_osx(const osx_error *err)
+{
+	char msg[2200];
+
+	osx_error_format_call(err, msg, sizeof(msg));
+	fprintf(stderr, "%s\n", msg);
+	exit(1);
+}
 
 /* The peer: what a careful program writes by hand with libc. */
 static void plain(int durable)
@@ -60,28 +79,9 @@ static void libosx(int durable)
 	osx_atomic_options o = {durable ? OSX_ATOMIC_DURABLE : 0, 0};
 	osx_error err;
 
-	if (osx_atomic_write(target, data, SIZE, &o, &err) < 0) {
-		char msg[2200];
-		osx_error_format_call(&err, msg, sizeof(msg));
-		fprintf(stderr, "%s\n", msg);
-		exit(1);
-	}
+	if (osx_atomic_write(target, data, SIZE, &o, NULL, &err) < 0)
+		fail_osx(&err);
 }
-
-#ifdef OSX_BENCH_GLIB
-static void glib(int durable)
-{
-	GError *error = NULL;
-	GFileSetContentsFlags flags = G_FILE_SET_CONTENTS_CONSISTENT;
-
-	if (durable)
-		flags |= G_FILE_SET_CONTENTS_DURABLE;
-	if (!g_file_set_contents_full(target, data, SIZE, flags, 0666, &error)) {
-		fprintf(stderr, "glib: %s\n", error->message);
-		exit(1);
-	}
-}
-#endif
 
 static double mean(void (*fn)(int), int durable, int n)
 {
@@ -93,47 +93,186 @@ static double mean(void (*fn)(int), int durable, int n)
 	return (bench_now() - t0) / n;
 }
 
-static void compare(const char *what, int durable, int n)
+/* Rounds of libosx then the loop; the median of the per-round ratios. */
+static void compare_single(const char *what, int durable, int n)
 {
-	double o[ROUNDS], p[ROUNDS];
+	double o[MAX_ROUNDS], p[MAX_ROUNDS], ratio[MAX_ROUNDS];
 	int r;
-#ifdef OSX_BENCH_GLIB
-	double g[ROUNDS];
-#endif
 
-	for (r = 0; r < ROUNDS; r++) {
+	for (r = 0; r < rounds; r++) {
 		o[r] = mean(libosx, durable, n);
 		p[r] = mean(plain, durable, n);
+		ratio[r] = o[r] / p[r];
+	}
+	printf("%-12s libosx %8.1f us  plain loop %8.1f us  libosx/plain = %.3fx\n", what,
+	       bench_median(o, rounds) * 1e6, bench_median(p, rounds) * 1e6,
+	       bench_median(ratio, rounds));
+}
+
+/* ---- many files made durable ---- */
+
+static void unlink_all(void)
+{
+	int i;
+
+	for (i = 0; i < FILES; i++)
+		unlink(names[i]);
+}
+
+static double many_batch(void)
+{
+	osx_atomic_batch *b;
+	osx_error err;
+	double t0;
+	int i;
+
+	unlink_all();
+	t0 = bench_now();
+	b = osx_atomic_batch_new(OSX_ATOMIC_DURABLE, &err);
+	if (!b)
+		fail_osx(&err);
+	for (i = 0; i < FILES; i++)
+		if (osx_atomic_batch_add(b, AT_FDCWD, names[i], data, SIZE, NULL, &err) < 0)
+			fail_osx(&err);
+	if (osx_atomic_batch_commit(b, NULL, &err) < 0)
+		fail_osx(&err);
+	return bench_now() - t0;
+}
+
+static double many_single(void)
+{
+	osx_atomic_options o = {OSX_ATOMIC_DURABLE, 0};
+	osx_error err;
+	double t0;
+	int i;
+
+	unlink_all();
+	t0 = bench_now();
+	for (i = 0; i < FILES; i++)
+		if (osx_atomic_write(names[i], data, SIZE, &o, NULL, &err) < 0)
+			fail_osx(&err);
+	return bench_now() - t0;
+}
+
 #ifdef OSX_BENCH_GLIB
-		g[r] = durable ? mean(glib, durable, n) : 0;
+static double many_glib(void)
+{
+	GError *error = NULL;
+	double t0;
+	int i;
+
+	unlink_all();
+	t0 = bench_now();
+	for (i = 0; i < FILES; i++)
+		if (!g_file_set_contents_full(names[i], data, SIZE,
+					      G_FILE_SET_CONTENTS_CONSISTENT |
+						      G_FILE_SET_CONTENTS_DURABLE,
+					      0666, &error)) {
+			fprintf(stderr, "glib: %s\n", error->message);
+			exit(1);
+		}
+	return bench_now() - t0;
+}
+#endif
+
+static void compare_many(void)
+{
+	double b[MAX_ROUNDS], s[MAX_ROUNDS], rs[MAX_ROUNDS];
+#ifdef OSX_BENCH_GLIB
+	double g[MAX_ROUNDS], rg[MAX_ROUNDS];
+#endif
+	int r;
+
+	for (r = 0; r < rounds; r++) {
+		b[r] = many_batch();
+		s[r] = many_single();
+		rs[r] = b[r] / s[r];
+#ifdef OSX_BENCH_GLIB
+		g[r] = many_glib();
+		rg[r] = b[r] / g[r];
 #endif
 	}
-	qsort(o, ROUNDS, sizeof(double), bench_cmp);
-	qsort(p, ROUNDS, sizeof(double), bench_cmp);
-	printf("%-12s libosx %8.1f us  plain loop %8.1f us  libosx/plain = %.2fx\n", what,
-	       o[ROUNDS / 2] * 1e6, p[ROUNDS / 2] * 1e6, o[ROUNDS / 2] / p[ROUNDS / 2]);
+	printf("%d durable files  batch %7.2f ms  %d osx_atomic_write %7.2f ms  batch/single = %.3fx\n",
+	       FILES, bench_median(b, rounds) * 1e3, FILES, bench_median(s, rounds) * 1e3,
+	       bench_median(rs, rounds));
 #ifdef OSX_BENCH_GLIB
-	if (durable) {
-		qsort(g, ROUNDS, sizeof(double), bench_cmp);
-		printf("%-12s libosx %8.1f us  glib durable %6.1f us  libosx/glib = %.2fx\n", what,
-		       o[ROUNDS / 2] * 1e6, g[ROUNDS / 2] * 1e6, o[ROUNDS / 2] / g[ROUNDS / 2]);
-	}
+	printf("%d durable files  batch %7.2f ms  %d g_file_set_contents_full %7.2f ms  "
+	       "batch/glib = %.3fx\n", FILES, bench_median(b, rounds) * 1e3, FILES,
+	       bench_median(g, rounds) * 1e3, bench_median(rg, rounds));
 #endif
+}
+
+/* ---- the batch's data flush: syncfs or one flush per file ---- */
+
+enum flush { FLUSH_SYNCFS, FLUSH_SYNCFS_FSYNC, FLUSH_KICK_FSYNC, FLUSH_FDATASYNC };
+
+static double stage_and_flush(enum flush how)
+{
+	int fds[FILES], d, i;
+	double t0;
+
+	d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d < 0)
+		bench_die("open dir");
+	t0 = bench_now();
+	for (i = 0; i < FILES; i++) {
+		fds[i] = openat(d, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+		if (fds[i] < 0 || write(fds[i], data, SIZE) != SIZE)
+			bench_die("O_TMPFILE");
+	}
+	if ((how == FLUSH_SYNCFS || how == FLUSH_SYNCFS_FSYNC) && syncfs(d) < 0)
+		bench_die("syncfs");
+	for (i = 0; how == FLUSH_KICK_FSYNC && i < FILES; i++)
+		sync_file_range(fds[i], 0, 0, SYNC_FILE_RANGE_WRITE);
+	for (i = 0; how != FLUSH_SYNCFS && i < FILES; i++)
+		if ((how == FLUSH_FDATASYNC ? fdatasync(fds[i]) : fsync(fds[i])) < 0)
+			bench_die("fsync");
+	t0 = bench_now() - t0;
+	for (i = 0; i < FILES; i++)
+		close(fds[i]);
+	close(d);
+	return t0;
+}
+
+static void compare_flush(void)
+{
+	static const char *const what[] = {"syncfs", "syncfs + fsync each",
+					   "sync_file_range + fsync each", "fdatasync each"};
+	double t[4][MAX_ROUNDS], ratio[4][MAX_ROUNDS];
+	int r, k;
+
+	for (r = 0; r < rounds; r++) {
+		for (k = 0; k < 4; k++)
+			t[k][r] = stage_and_flush((enum flush)k);
+		for (k = 0; k < 4; k++)
+			ratio[k][r] = t[0][r] / t[k][r];
+	}
+	for (k = 1; k < 4; k++)
+		printf("flush %d staged files  syncfs %7.2f ms  %-28s %7.2f ms  ratio = %.3fx\n",
+		       FILES, bench_median(t[0], rounds) * 1e3, what[k],
+		       bench_median(t[k], rounds) * 1e3, bench_median(ratio[k], rounds));
 }
 
 int main(int argc, char **argv)
 {
 	const char *base = argc > 1 ? argv[1] : ".";
-	int quick = getenv("OSX_BENCH_QUICK") != NULL;
+	int quick = getenv("OSX_BENCH_QUICK") != NULL, i;
 
 	snprintf(dir, sizeof(dir), "%.4000s/bench-replace-XXXXXX", base);
 	if (!mkdtemp(dir))
 		bench_die("mkdtemp");
 	snprintf(target, sizeof(target), "%.4000s/target", dir);
 	snprintf(temp, sizeof(temp), "%.4000s/target.tmp", dir);
+	for (i = 0; i < FILES; i++)
+		snprintf(names[i], sizeof(names[i]), "%.4000s/f%03d", dir, i);
 	memset(data, 'x', sizeof(data));
-	compare("durable", 1, quick ? 5 : 100);
-	compare("non-durable", 0, quick ? 50 : 2000);
+	if (quick)
+		rounds = 3;
+	compare_single("durable", 1, quick ? 5 : 100);
+	compare_single("non-durable", 0, quick ? 50 : 1000);
+	compare_many();
+	compare_flush();
+	unlink_all();
 	unlink(target);
 	rmdir(dir);
 	return 0;

@@ -31,7 +31,7 @@ int main(void)
 	if (!mkdtemp(dir))
 		return 1;
 	snprintf(path, sizeof(path), "%s/f", dir);
-	if (osx_atomic_write(path, "data", 4, NULL, &err) < 0)
+	if (osx_atomic_write(path, "data", 4, NULL, NULL, &err) < 0)
 		return 1;
 	back = osx_read_file(path, &len, &err);
 	if (!back || len != 4 || memcmp(back, "data", 4) != 0)
