@@ -391,7 +391,7 @@ static int needs_root(const struct fs_case *c)
 static void python_cases(void **state)
 {
 	char root[PATH_MAX], cwd[PATH_MAX], msg[8192];
-	size_t i, ran = 0, skipped = 0, failed = 0;
+	size_t i, ran = 0, skipped = 0, failed = 0, refused = 0;
 	mode_t old = umask(FS_UMASK);
 
 	(void)state;
@@ -406,6 +406,14 @@ static void python_cases(void **state)
 			continue; /* tests/test_dir.c */
 		if (!is_root() && needs_root(c)) {
 			skipped++;
+			continue;
+		}
+		/* Without faccessat2 (before 5.8) libc's faccessat checks the
+		 * real ids for AT_EACCESS unless the program is set-uid: where
+		 * they differ, so does the answer (Python's the same; docs/fs.md). */
+		if (starts(c->op, "access") && c->args[1] && c->who == 2 &&
+		    osx_test_refused("faccessat2", NULL)) {
+			refused++;
 			continue;
 		}
 		fmt(root, sizeof(root), "%s/c%zu", osx_test_tmpdir(), i);
@@ -427,6 +435,9 @@ static void python_cases(void **state)
 	if (skipped)
 		print_message("%zu cases need root (device nodes, chown, uid 65534): skipped\n",
 			      skipped);
+	if (refused)
+		print_message("%zu effective_ids cases need faccessat2, refused here: skipped\n",
+			      refused);
 	assert_int_equal(failed, 0);
 	assert_true(ran > 300 || (!is_root() && ran > 200));
 }
