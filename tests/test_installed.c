@@ -236,16 +236,18 @@ static void stat_by_the_kernel_entry(void **state)
 	int fd;
 
 	(void)state;
-	assert_int_equal(osx_stat(OSX_AT_CWD, "/proc/self/exe", 1, &st, &err), 0);
-	assert_int_equal(stat("/proc/self/exe", &ls), 0);
+	/* Not /proc/self/exe: valgrind answers libc's stat of it with the
+	 * program, but not a kernel entry of the library's own. */
+	assert_int_equal(osx_stat(OSX_AT_CWD, "/etc/passwd", 1, &st, &err), 0);
+	assert_int_equal(stat("/etc/passwd", &ls), 0);
 	assert_int_equal(st.ino, ls.st_ino);
 	assert_int_equal(st.dev, ls.st_dev);
 	assert_int_equal(st.size, ls.st_size);
 	assert_int_equal(st.mode, ls.st_mode);
 	assert_int_equal(st.mtime.nsec, ls.st_mtim.tv_nsec);
-	assert_int_equal(osx_lstat(OSX_AT_CWD, "/proc/self/exe", &st, &err), 0);
+	assert_int_equal(osx_lstat(OSX_AT_CWD, "/proc/self/cwd", &st, &err), 0);
 	assert_true(S_ISLNK(st.mode));
-	fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC);
 	assert_true(fd >= 0);
 	assert_int_equal(osx_fstat(fd, &st, &err), 0);
 	assert_int_equal(st.ino, ls.st_ino);
