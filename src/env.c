@@ -168,13 +168,13 @@ static uint64_t rotl(uint64_t x, int b)
 	return (x << b) | (x >> (64 - b));
 }
 
-#define SIPROUND(v0, v1, v2, v3)                                              \
-	do {                                                                  \
-		v0 += v1, v1 = rotl(v1, 13), v1 ^= v0, v0 = rotl(v0, 32);     \
-		v2 += v3, v3 = rotl(v3, 16), v3 ^= v2;                        \
-		v0 += v3, v3 = rotl(v3, 21), v3 ^= v0;                        \
-		v2 += v1, v1 = rotl(v1, 17), v1 ^= v2, v2 = rotl(v2, 32);     \
-	} while (0)
+static void sipround(uint64_t v[4])
+{
+	v[0] += v[1], v[1] = rotl(v[1], 13), v[1] ^= v[0], v[0] = rotl(v[0], 32);
+	v[2] += v[3], v[3] = rotl(v[3], 16), v[3] ^= v[2];
+	v[0] += v[3], v[3] = rotl(v[3], 21), v[3] ^= v[0];
+	v[2] += v[1], v[1] = rotl(v[1], 17), v[1] ^= v[2], v[2] = rotl(v[2], 32);
+}
 
 static uint64_t load64(const unsigned char *p, size_t n)
 {
@@ -188,26 +188,26 @@ static uint64_t load64(const unsigned char *p, size_t n)
 static uint64_t siphash13(const uint64_t k[2], const void *data, size_t len)
 {
 	const unsigned char *p = data;
-	uint64_t v0 = k[0] ^ 0x736f6d6570736575u, v1 = k[1] ^ 0x646f72616e646f6du;
-	uint64_t v2 = k[0] ^ 0x6c7967656e657261u, v3 = k[1] ^ 0x7465646279746573u;
+	uint64_t v[4] = { k[0] ^ 0x736f6d6570736575u, k[1] ^ 0x646f72616e646f6du,
+			  k[0] ^ 0x6c7967656e657261u, k[1] ^ 0x7465646279746573u };
 	uint64_t m;
 	size_t i;
 
 	for (i = 0; i + 8 <= len; i += 8) {
 		m = load64(p + i, 8);
-		v3 ^= m;
-		SIPROUND(v0, v1, v2, v3);
-		v0 ^= m;
+		v[3] ^= m;
+		sipround(v);
+		v[0] ^= m;
 	}
 	m = load64(p + i, len - i) | (uint64_t)len << 56;
-	v3 ^= m;
-	SIPROUND(v0, v1, v2, v3);
-	v0 ^= m;
-	v2 ^= 0xff;
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
-	return v0 ^ v1 ^ v2 ^ v3;
+	v[3] ^= m;
+	sipround(v);
+	v[0] ^= m;
+	v[2] ^= 0xff;
+	sipround(v);
+	sipround(v);
+	sipround(v);
+	return v[0] ^ v[1] ^ v[2] ^ v[3];
 }
 
 static uint64_t hash_key[2];
@@ -224,7 +224,9 @@ static pthread_once_t hash_once = PTHREAD_ONCE_INIT;
 static void hash_init(void)
 {
 	static const char label[] = "libosx environment hash key";
-	const unsigned char *at = (const unsigned char *)getauxval(AT_RANDOM);
+	/* getauxval hands the pointer over as an integer. */
+	const unsigned char *at =
+		(const unsigned char *)getauxval(AT_RANDOM); /* NOLINT(performance-no-int-to-ptr) */
 	uint64_t seed[2] = { (uint64_t)(uintptr_t)&hash_key, (uint64_t)(uintptr_t)label };
 
 	if (osx__sys_getrandom(hash_key, sizeof(hash_key), GRND_NONBLOCK) == sizeof(hash_key))
