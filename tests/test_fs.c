@@ -198,7 +198,7 @@ static osx_time time_of_ns(long long ns)
 static int run_case(const struct fs_case *c, const char *root, char *msg, size_t size)
 {
 	int at = c->op[strlen(c->op) - 1] == '@';
-	char op[32], buf[PATH_MAX], text[4096], want[4096];
+	char op[32], buf[PATH_MAX], text[4096], want[4096], py[4096];
 	const char *out = NULL;
 	char *alloc = NULL;
 	osx_stat_result st;
@@ -305,8 +305,8 @@ static int run_case(const struct fs_case *c, const char *root, char *msg, size_t
 		if (err.code != c->code || errno != err.code || !err.call)
 			bad = snprintf(msg, size, "errno %d (%s), Python %d", err.code,
 				       err.call ? err.call : "no call", c->code);
-		else if (strcmp(want, c->text))
-			bad = snprintf(msg, size, "\"%s\", Python \"%s\"", want, c->text);
+		else if (strcmp(want, osx_test_python_text(c->text, py, sizeof(py))))
+			bad = snprintf(msg, size, "\"%s\", Python \"%s\"", want, py);
 	}
 	if (!bad && (out || c->out) && (!out || !c->out || strcmp(out, c->out)))
 		bad = snprintf(msg, size, "\"%s\", Python \"%s\"", out ? out : "(none)",

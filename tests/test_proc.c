@@ -915,6 +915,13 @@ struct uffd_probe {
 	int error;  /* what went wrong in the thread, 0 if nothing */
 };
 
+/* ioctl's request is an unsigned long in glibc and an int in musl; the
+ * kernel reads 32 bits either way, so the raw syscall serves both. */
+static long uffd_ioctl(int fd, unsigned long req, void *arg)
+{
+	return syscall(SYS_ioctl, fd, req, arg);
+}
+
 static void *uffd_thread(void *arg)
 {
 	struct uffd_probe *u = arg;
@@ -951,7 +958,7 @@ static void *uffd_thread(void *arg)
 	cp.dst = (uintptr_t)u->page;
 	cp.src = (uintptr_t)src;
 	cp.len = u->pagesz;
-	if (ioctl(u->uffd, UFFDIO_COPY, &cp) < 0 && !u->error)
+	if (uffd_ioctl(u->uffd, UFFDIO_COPY, &cp) < 0 && !u->error)
 		u->error = errno;
 	free(src);
 	return NULL;
@@ -976,14 +983,14 @@ static int pre_exec_masks(int reset, struct sigmasks *m)
 	if (u.uffd < 0 && (errno == EPERM || errno == ENOSYS))
 		return -1;
 	assert_true(u.uffd >= 0);
-	assert_int_equal(ioctl(u.uffd, UFFDIO_API, &api), 0);
+	assert_int_equal(uffd_ioctl(u.uffd, UFFDIO_API, &api), 0);
 	u.page = mmap(NULL, u.pagesz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(u.page != MAP_FAILED);
 	memset(&reg, 0, sizeof(reg));
 	reg.range.start = (uintptr_t)u.page;
 	reg.range.len = u.pagesz;
 	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
-	assert_int_equal(ioctl(u.uffd, UFFDIO_REGISTER, &reg), 0);
+	assert_int_equal(uffd_ioctl(u.uffd, UFFDIO_REGISTER, &reg), 0);
 	assert_int_equal(pthread_create(&t, NULL, uffd_thread, &u), 0);
 
 	argv[1] = u.page;
