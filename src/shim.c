@@ -573,23 +573,39 @@ int osx__sys_execveat(int dirfd, const char *path, char *const argv[], char *con
 	return RESULT(r);
 }
 
+/*
+ * The credential calls are made raw, for this thread alone: libc's
+ * wrappers signal every thread to change its ids too, which a spawn child
+ * sharing the parent's memory must not do.  On i386 the plain numbers are
+ * the old 16-bit-id calls; the 32-bit ones carry a suffix.
+ */
+#ifdef SYS_setgroups32
+#define NR_SETGROUPS SYS_setgroups32
+#define NR_SETRESUID SYS_setresuid32
+#define NR_SETRESGID SYS_setresgid32
+#else
+#define NR_SETGROUPS SYS_setgroups
+#define NR_SETRESUID SYS_setresuid
+#define NR_SETRESGID SYS_setresgid
+#endif
+
 int osx__sys_setgroups(size_t n, const gid_t *groups)
 {
-	int r = (int)TRY(setgroups, syscall(SYS_setgroups, n, groups));
+	int r = (int)TRY(setgroups, syscall(NR_SETGROUPS, n, groups));
 
 	return RESULT(r);
 }
 
 int osx__sys_setresuid(uid_t r_, uid_t e, uid_t s)
 {
-	int r = (int)TRY(setresuid, syscall(SYS_setresuid, r_, e, s));
+	int r = (int)TRY(setresuid, syscall(NR_SETRESUID, r_, e, s));
 
 	return RESULT(r);
 }
 
 int osx__sys_setresgid(gid_t r_, gid_t e, gid_t s)
 {
-	int r = (int)TRY(setresgid, syscall(SYS_setresgid, r_, e, s));
+	int r = (int)TRY(setresgid, syscall(NR_SETRESGID, r_, e, s));
 
 	return RESULT(r);
 }
