@@ -1295,9 +1295,13 @@ static void same_as_single(const char *root, unsigned flags, unsigned max_depth,
 						   &par, NULL), 0);
 		pthread_mutex_destroy(&par.lock);
 		assert_int_equal(par.bad, 0);
-		/* A tree this big is shared: more than one worker delivered. */
+		/* A tree this big is usually shared between workers, but how
+		 * the work spreads depends on scheduling (on a loaded machine
+		 * one worker may finish before the others start): said, not
+		 * asserted. */
 		if (one.n > 4000 && !(par.threads_seen & (par.threads_seen - 1)))
-			fail_msg("%s, %u threads: one worker did it all", root, threads[k]);
+			print_message("%s, %u threads: one worker did it all this time\n", root,
+				      threads[k]);
 		if (getenv("OSX_TEST_VERBOSE"))
 			print_message("%s: %u threads, workers seen %#x, %zu events\n", root,
 				      threads[k], par.threads_seen, par.n);
