@@ -33,7 +33,6 @@ int main(int argc, char **argv)
 	SIZE(osx_walk_options);
 	SIZE(osx_walk_entry);
 	SIZE(osx_wait_status);
-	SIZE(osx_spawn_attr);
 	SIZE(osx_child);
 	SIZE(osx_run_result);
 	SIZE(osx_atomic_options);
