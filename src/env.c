@@ -46,6 +46,23 @@ struct osx_env {
 
 static pthread_mutex_t env_mutex = PTHREAD_MUTEX_INITIALIZER;
 
+/*
+ * Whether the process has only ever had one thread (glibc 2.32's
+ * __libc_single_threaded, set false before a second thread starts and
+ * never set back).  While it is true no other thread can be inside
+ * osx_setenv, so a lookup need not take the lock: the two atomic
+ * operations of a mutex are most of the cost of a short getenv.
+ */
+#if defined(__has_include)
+#if __has_include(<sys/single_threaded.h>)
+#include <sys/single_threaded.h>
+#define ENV_SINGLE_THREADED() (__libc_single_threaded != 0)
+#endif
+#endif
+#ifndef ENV_SINGLE_THREADED
+#define ENV_SINGLE_THREADED() 0
+#endif
+
 void osx__env_lock(void)
 {
 	pthread_mutex_lock(&env_mutex);
@@ -61,13 +78,20 @@ static int valid_name(const char *name, size_t len)
 	return len > 0 && !memchr(name, '=', len) && !memchr(name, '\0', len);
 }
 
-static int check_name(const char *name, osx_error *err)
+/* The name's length, or -1 (EINVAL) for NULL, "" or a name holding '=';
+ * one pass over the name, as it is on every getenv's path. */
+static ssize_t check_name(const char *name, osx_error *err)
 {
+	size_t len;
+
 	if (!name)
 		return osx_error_set(err, EINVAL, "environ", NULL, NULL);
-	if (!valid_name(name, strlen(name)))
+	for (len = 0; name[len]; len++)
+		if (name[len] == '=')
+			break;
+	if (len == 0 || name[len])
 		return osx_error_set(err, EINVAL, "environ", name, NULL);
-	return 0;
+	return (ssize_t)len;
 }
 
 /*
@@ -108,13 +132,17 @@ static const char *environ_lookup(const char *name, size_t len, size_t *vlen)
 
 ssize_t osx_getenv(const char *name, char *buf, size_t size, osx_error *err)
 {
+	ssize_t nlen = check_name(name, err);
 	const char *v;
 	size_t len;
+	int locked;
 
-	if (check_name(name, err) < 0)
+	if (nlen < 0)
 		return -1;
-	osx__env_lock();
-	v = environ_lookup(name, strlen(name), &len);
+	locked = !ENV_SINGLE_THREADED();
+	if (locked)
+		pthread_mutex_lock(&env_mutex);
+	v = environ_lookup(name, (size_t)nlen, &len);
 	/* Copied while the lock is held: no other osx_ call can free or move
 	 * the string meanwhile. */
 	if (v && size > 0) {
@@ -123,7 +151,8 @@ ssize_t osx_getenv(const char *name, char *buf, size_t size, osx_error *err)
 		memcpy(buf, v, n);
 		buf[n] = '\0';
 	}
-	osx__env_unlock();
+	if (locked)
+		pthread_mutex_unlock(&env_mutex);
 	if (!v)
 		return osx_error_set(err, ENOENT, "getenv", name, NULL);
 	return (ssize_t)len;
