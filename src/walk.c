@@ -324,7 +324,7 @@ static void read_dir(osx_walk *w, struct frame *f)
 	osx__fail fail = OSX__FAIL_INIT;
 	int r = 0;
 
-	f->nrecs = f->next = 0;
+	f->nrecs = f->next = f->scan = 0;
 	f->rec0 = w->nrecs;
 	f->names0 = w->nameslen;
 	f->read = 1;
@@ -371,7 +371,7 @@ struct frame *osx__walk_push_frame(osx_walk *w, int fd, size_t nameoff, size_t p
 	f->d_ino = 0;
 	f->nameoff = nameoff;
 	f->pathlen = pathlen;
-	f->nrecs = f->next = 0;
+	f->nrecs = f->next = f->scan = 0;
 	f->rec0 = w->nrecs;
 	f->names0 = w->nameslen;
 	f->err_code = 0;
@@ -390,6 +390,8 @@ void osx__walk_pop_frame(osx_walk *w)
 	w->nframes--;
 	if (w->closed_below > w->nframes)
 		w->closed_below = w->nframes;
+	if (w->split_floor > w->nframes)
+		w->split_floor = w->nframes;
 	/* Events of the new current directory need its parent's fd too. */
 	if (w->nframes >= 2 && w->frames[w->nframes - 2].fd < 0)
 		reopen(w, w->nframes - 2);
@@ -670,6 +672,11 @@ int osx_walk_next(osx_walk *w, osx_walk_entry **out)
 		/* Subtrees of it still walked by other workers: the last of
 		 * them delivers its POST. */
 		if (f->join && osx__walk_detach(w, f)) {
+			osx__walk_pop_frame(w);
+			continue;
+		}
+		/* The rest of a directory another worker delivers the POST of. */
+		if (w->cont && w->nframes == 1) {
 			osx__walk_pop_frame(w);
 			continue;
 		}

@@ -44,6 +44,9 @@ struct frame {
 	/* its entries: recs[rec0 .. rec0 + nrecs) of the walk, names from
 	 * names0 on; next is the next one to deliver (relative to rec0) */
 	size_t rec0, nrecs, next, names0;
+	/* Parallel walk: recs [next, scan) are known to hold no directory
+	 * (nothing there to give another worker). */
+	size_t scan;
 	/* Reading it failed part-way (or it could not be reopened): the
 	 * errno and the call, reported by its POST under its path. */
 	int err_code;
@@ -68,6 +71,11 @@ struct osx_walk {
 	unsigned worker, base_depth;
 	size_t root_dirlen;
 	int own_dirfd, root_detached;
+	/* Its first frame goes on with the rest of a directory another
+	 * worker entered: that worker delivers the directory's DIR and POST.
+	 * Frames below split_floor have no directory left to give away. */
+	int cont;
+	size_t split_floor;
 	struct osx__walk_join *parent_join;
 	struct osx__walk_id *ancestors;
 	size_t nancestors;

@@ -8,11 +8,21 @@
  * relative, no PATH_MAX limit, O_NOFOLLOW opens, the fd budget, ELOOP
  * with FOLLOW, XDEV, max_depth, prune, errors as events).
  *
- * Work is handed out, never taken: when some worker is idle, a worker that
- * has just delivered a directory's DIR event (and has more entries of the
- * parent to go on with) gives that directory, open, to the idle one as a
- * task: its fd, its path, a duplicate of its parent's fd (for its POST),
- * the identities of the directories above it (for FOLLOW's loop check).
+ * Work is handed out, never taken: when some worker is idle, a busy one
+ * gives it work at its next event, in one of two forms.  Preferably the
+ * rest of a directory it is in: of the shallowest directory on its path
+ * with subdirectories still to visit, the later half of those (and the
+ * entries between them), as a task holding a duplicate of the directory's
+ * fd and the entries' names.  The shallowest, because what is left there
+ * is most likely the most work: handing out the directory just reached
+ * gives, in most trees, a leaf, and the idle worker is idle again a moment
+ * later (on /usr, 2 workers, most of the second one's time went so).
+ * Otherwise, when the DIR event of a directory was just delivered and its
+ * parent has more entries to go on with, that directory itself, open.  A
+ * task carries its path, a duplicate of its parent's fd (for its POST and
+ * to reopen it), the identities of the directories above it (for FOLLOW's
+ * loop check).  The rest of a directory has no DIR or POST of its own:
+ * those stay with the directory's first worker (through its join).
  *
  * Post-order is kept along every path: a directory's POST comes after
  * every event below it.  A directory that handed out subtrees has a join
@@ -48,6 +58,12 @@
 struct task {
 	struct task *next;
 	int fd, pfd;                  /* its fd, a duplicate of its parent's */
+	int own_pfd;                  /* 0: pfd is the caller's dirfd */
+	int cont;                     /* the rest of a directory: entries below */
+	struct rec *recs;             /* cont: the entries, names in names */
+	size_t nrecs;
+	char *names;
+	size_t nameslen;
 	char *path;                   /* its path, parent's ends at dirlen */
 	size_t pathlen, nameoff, dirlen;
 	unsigned depth;
@@ -75,6 +91,8 @@ struct osx__walk_join {
 	int fd, pfd, own_pfd;
 	int err_code;
 	const char *err_call;
+	/* The rest of a directory: its subtrees done, nothing to deliver. */
+	int no_post;
 };
 
 struct osx__walk_pool {
@@ -117,10 +135,12 @@ static void task_free(struct task *t)
 {
 	if (t->fd >= 0)
 		osx__sys_close(t->fd);
-	if (t->pfd >= 0)
+	if (t->own_pfd && t->pfd >= 0)
 		osx__sys_close(t->pfd);
 	free(t->path);
 	free(t->anc);
+	free(t->recs);
+	free(t->names);
 	free(t);
 }
 
@@ -165,17 +185,19 @@ static void join_done(struct osx__walk_pool *p, struct osx__walk_join *j)
 	atomic_fetch_sub_explicit(&p->njoins, 1, memory_order_relaxed);
 }
 
-/* Deliver a detached join's POST, as the walk's emit_post() would have. */
-static int emit_join(struct osx__walk_pool *p, struct osx__walk_join *j, unsigned worker)
+/* Deliver a detached join's POST, as the walk's emit_post() would have
+ * (event: OSX_WALK_DIR_POST), or an error event for its directory. */
+static int emit_join(struct osx__walk_pool *p, struct osx__walk_join *j, unsigned worker,
+		     int event)
 {
 	osx_walk_entry ev;
 
 	memset(&ev, 0, sizeof(ev));
-	ev.event = OSX_WALK_DIR_POST;
+	ev.event = event;
 	ev.depth = j->depth;
 	ev.path = j->path;
 	ev.pathlen = j->pathlen;
-	ev.fd = j->fd;
+	ev.fd = event == OSX_WALK_DIR_POST ? j->fd : -1;
 	ev.ent.name = j->path + j->nameoff;
 	ev.ent.namelen = j->pathlen - j->nameoff;
 	ev.ent.dirfd = j->pfd;
@@ -203,7 +225,8 @@ static void join_release(struct osx__walk_pool *p, struct osx__walk_join *j, uns
 		pthread_mutex_unlock(&p->lock);
 		if (!fire)
 			return;
-		if (!stopped(p) && emit_join(p, j, worker) == OSX_WALK_STOP)
+		if (!stopped(p) && !j->no_post &&
+		    emit_join(p, j, worker, OSX_WALK_DIR_POST) == OSX_WALK_STOP)
 			stop(p);
 		up = j->parent;
 		join_done(p, j);
@@ -256,8 +279,11 @@ int osx__walk_detach(osx_walk *w, struct frame *f)
 		up = w->parent_join;
 	}
 	/* The root's parent is the caller's dirfd, open for the whole walk.
-	 * (A parent that could not be reopened stays -1, as in the walk.) */
-	if (i == 0 && w->base_depth == 0) {
+	 * (A parent that could not be reopened stays -1, as in the walk.)
+	 * The rest of a directory has no POST to prepare. */
+	if (i == 0 && w->cont) {
+		/* nothing */
+	} else if (i == 0 && w->base_depth == 0) {
 		pfd = w->dirfd;
 	} else if (parent_fd(w) >= 0) {
 		pfd = dup_fd(parent_fd(w));
@@ -265,11 +291,13 @@ int osx__walk_detach(osx_walk *w, struct frame *f)
 		if (pfd < 0)
 			goto wait;
 	}
-	path = osx__malloc(f->pathlen + 1);
-	if (!path)
-		goto wait;
-	memcpy(path, w->path, f->pathlen);
-	path[f->pathlen] = '\0';
+	if (!(i == 0 && w->cont)) {
+		path = osx__malloc(f->pathlen + 1);
+		if (!path)
+			goto wait;
+		memcpy(path, w->path, f->pathlen);
+		path[f->pathlen] = '\0';
+	}
 	pthread_mutex_lock(&p->lock);
 	if (j->pending == 0) {
 		pthread_mutex_unlock(&p->lock);
@@ -289,6 +317,7 @@ int osx__walk_detach(osx_walk *w, struct frame *f)
 	j->own_pfd = own;
 	j->err_code = f->err_code;
 	j->err_call = f->err_call;
+	j->no_post = i == 0 && w->cont;
 	j->detached = 1;
 	pthread_mutex_unlock(&p->lock);
 	/* The fd is the join's now (-1 if it could not be reopened). */
@@ -316,43 +345,40 @@ deliver_here:
 	return 0;
 }
 
-/* Right after the DIR event of the top frame (entered, not read yet):
- * hand it to an idle worker if there is one and the parent has more
- * entries to go on with. */
-static void maybe_hand_out(osx_walk *w)
+/* A task for frames[i] (its fd not taken yet): its path, depth and
+ * identity, a duplicate of its parent's fd, the directories above it;
+ * NULL when something could not be had (then nothing is handed out). */
+static struct task *task_new(osx_walk *w, size_t i)
 {
-	struct osx__walk_pool *p = w->pool;
-	size_t n = w->nframes;
-	struct frame *f = &w->frames[n - 1], *parent;
-	struct osx__walk_join *j;
-	struct task *t;
+	struct frame *f = &w->frames[i];
+	struct task *t = osx__calloc(1, sizeof(*t));
 
-	if (n < 2 || f->read || !atomic_load_explicit(&p->hungry, memory_order_relaxed))
-		return;
-	parent = &w->frames[n - 2];
-	if (parent->fd < 0 || parent->next >= parent->nrecs)
-		return;
-	j = frame_join(w, n - 2);
-	if (!j)
-		return;
-	t = osx__calloc(1, sizeof(*t));
 	if (!t)
-		return;
+		return NULL;
 	t->fd = -1;
-	t->pfd = dup_fd(parent->fd);
+	t->own_pfd = 1;
+	if (i > 0) {
+		t->pfd = dup_fd(w->frames[i - 1].fd);
+	} else if (w->own_dirfd) {
+		t->pfd = dup_fd(w->dirfd);
+	} else {
+		/* The caller's dirfd, open for the whole walk. */
+		t->pfd = w->dirfd;
+		t->own_pfd = 0;
+	}
 	t->path = osx__malloc(f->pathlen + 1);
-	t->nanc = (w->flags & OSX_WALK_FOLLOW) ? w->nancestors + n - 1 : 0;
+	t->nanc = (w->flags & OSX_WALK_FOLLOW) ? w->nancestors + i : 0;
 	t->anc = t->nanc ? osx__malloc(t->nanc * sizeof(*t->anc)) : NULL;
-	if (t->pfd < 0 || !t->path || (t->nanc && !t->anc)) {
+	if ((t->own_pfd && t->pfd < 0) || !t->path || (t->nanc && !t->anc)) {
 		task_free(t);
-		return;
+		return NULL;
 	}
 	memcpy(t->path, w->path, f->pathlen);
 	t->path[f->pathlen] = '\0';
 	t->pathlen = f->pathlen;
 	t->nameoff = f->nameoff;
-	t->dirlen = parent->pathlen;
-	t->depth = w->base_depth + (unsigned)(n - 1);
+	t->dirlen = i > 0 ? w->frames[i - 1].pathlen : w->root_dirlen;
+	t->depth = w->base_depth + (unsigned)i;
 	t->d_ino = f->d_ino;
 	t->have_id = f->have_id;
 	t->id = (struct osx__walk_id){ f->dev, f->ino };
@@ -361,30 +387,137 @@ static void maybe_hand_out(osx_walk *w)
 		/* FOLLOW took every directory's identity as it was entered. */
 		if (w->nancestors)
 			memcpy(t->anc, w->ancestors, w->nancestors * sizeof(*t->anc));
-		for (size_t i = 0; i + 1 < n; i++)
-			t->anc[w->nancestors + i] = (struct osx__walk_id){ w->frames[i].dev,
-									   w->frames[i].ino };
+		for (size_t k = 0; k < i; k++)
+			t->anc[w->nancestors + k] = (struct osx__walk_id){ w->frames[k].dev,
+									   w->frames[k].ino };
 	}
+	return t;
+}
+
+/* Queue t (fd: the directory's, given to it) under join j if a worker is
+ * still idle; 0 when none is any more (t is freed, fd is not taken).
+ * (After a stop, what is queued is freed at the end, unwalked.) */
+static int queue_task(struct osx__walk_pool *p, struct task *t, struct osx__walk_join *j, int fd)
+{
 	t->parent = j;
-	/* (After a stop, what is queued is freed at the end, unwalked.) */
 	pthread_mutex_lock(&p->lock);
 	if (p->idle <= p->queued) {
 		pthread_mutex_unlock(&p->lock);
 		task_free(t);
-		return;
+		return 0;
 	}
 	j->pending++;
-	t->fd = f->fd;
+	t->fd = fd;
 	t->next = p->queue;
 	p->queue = t;
 	p->queued++;
 	set_hungry(p);
 	pthread_cond_signal(&p->work);
 	pthread_mutex_unlock(&p->lock);
+	return 1;
+}
+
+/* Right after the DIR event of the top frame (entered, not read yet):
+ * hand it to an idle worker if the parent has more entries to go on
+ * with. */
+static void maybe_hand_out(osx_walk *w)
+{
+	size_t n = w->nframes;
+	struct frame *f = &w->frames[n - 1], *parent;
+	struct osx__walk_join *j;
+	struct task *t;
+
+	if (n < 2 || f->read)
+		return;
+	parent = &w->frames[n - 2];
+	if (parent->fd < 0 || parent->next >= parent->nrecs)
+		return;
+	j = frame_join(w, n - 2);
+	if (!j || !(t = task_new(w, n - 1)))
+		return;
+	if (!queue_task(w->pool, t, j, f->fd))
+		return;
 	/* The directory is the task's now: leave it without its POST. */
 	f->fd = -1;
 	w->open_fds--;
 	osx__walk_pop_frame(w);
+}
+
+/* Whether an entry may be a directory the walk enters. */
+static int may_be_dir(const osx_walk *w, const struct rec *r)
+{
+	return r->type == DT_DIR || r->type == DT_UNKNOWN ||
+	       (r->type == DT_LNK && (w->flags & OSX_WALK_FOLLOW));
+}
+
+/* Give an idle worker the later half of the subdirectories still to come
+ * in the shallowest directory on this worker's path that has any, and
+ * everything after the first of them.  1 if it did. */
+static int maybe_split(osx_walk *w)
+{
+	size_t i, k, ndirs, cut, nameslen;
+	struct osx__walk_join *j;
+	struct frame *f = NULL;
+	struct task *t;
+	struct rec *r;
+	int fd;
+
+	for (i = w->split_floor; i < w->nframes; i++) {
+		f = &w->frames[i];
+		if (!f->read)
+			return 0;
+		if (f->scan < f->next)
+			f->scan = f->next;
+		while (f->scan < f->nrecs && !may_be_dir(w, &w->recs[f->rec0 + f->scan]))
+			f->scan++;
+		if (f->scan == f->nrecs) {
+			/* Nothing to give here, ever: its entries only get fewer. */
+			if (i == w->split_floor)
+				w->split_floor++;
+			continue;
+		}
+		if (f->fd >= 0 && (i > 0 ? w->frames[i - 1].fd >= 0 : 1))
+			break;
+	}
+	if (i == w->nframes)
+		return 0;
+	/* The cut: at the (ndirs / 2)-th directory-like entry, counted from
+	 * the first; with one left, at it. */
+	r = w->recs + f->rec0;
+	for (ndirs = 0, k = f->scan; k < f->nrecs; k++)
+		ndirs += may_be_dir(w, &r[k]);
+	for (cut = f->scan, k = 0; k < ndirs / 2; cut++)
+		k += may_be_dir(w, &r[cut]);
+	while (!may_be_dir(w, &r[cut]))
+		cut++;
+	j = frame_join(w, i);
+	if (!j || !(t = task_new(w, i)))
+		return 0;
+	t->cont = 1;
+	t->nrecs = f->nrecs - cut;
+	t->recs = osx__malloc(t->nrecs * sizeof(*t->recs));
+	for (nameslen = 0, k = cut; k < f->nrecs; k++)
+		nameslen += r[k].len + 1;
+	t->names = osx__malloc(nameslen);
+	fd = dup_fd(f->fd);
+	if (!t->recs || !t->names || fd < 0) {
+		if (fd >= 0)
+			osx__sys_close(fd);
+		task_free(t);
+		return 0;
+	}
+	for (nameslen = 0, k = cut; k < f->nrecs; k++) {
+		t->recs[k - cut] = (struct rec){ r[k].ino, nameslen, r[k].len, r[k].type };
+		memcpy(t->names + nameslen, w->names + r[k].off, r[k].len + 1);
+		nameslen += r[k].len + 1;
+	}
+	t->nameslen = nameslen;
+	if (!queue_task(w->pool, t, j, fd)) {
+		osx__sys_close(fd);
+		return 0;
+	}
+	f->nrecs = cut;
+	return 1;
 }
 
 /* Run one walk to its end (or the stop), calling back for every event. */
@@ -401,14 +534,16 @@ static void run_walk(struct osx__walk_pool *p, osx_walk *w, unsigned worker)
 		}
 		if (r == OSX_WALK_SKIP)
 			osx_walk_prune(w);
-		else if (ev->event == OSX_WALK_DIR && ev->fd >= 0 && w->pending == GO &&
-			 osx__walk_top(w)->fd == ev->fd)
+		else if (atomic_load_explicit(&p->hungry, memory_order_relaxed) &&
+			 !maybe_split(w) && ev->event == OSX_WALK_DIR && ev->fd >= 0 &&
+			 w->pending == GO && osx__walk_top(w)->fd == ev->fd)
 			maybe_hand_out(w);
 	}
 }
 
 /* Deliver the POST of a task that cannot be walked (no memory for its
- * walk): its entries are not delivered, and the POST says why. */
+ * walk): its entries are not delivered, and the POST says why.  For the
+ * rest of a directory, whose POST is another worker's, an error event. */
 static void task_failed(struct osx__walk_pool *p, struct task *t, int pfd,
 			const osx__fail *fail, unsigned worker)
 {
@@ -425,11 +560,13 @@ static void task_failed(struct osx__walk_pool *p, struct task *t, int pfd,
 	j.pfd = pfd;
 	j.err_code = fail->code;
 	j.err_call = fail->call;
-	if (!stopped(p) && emit_join(p, &j, worker) == OSX_WALK_STOP)
+	if (!stopped(p) &&
+	    emit_join(p, &j, worker, t->cont ? OSX_WALK_ERROR : OSX_WALK_DIR_POST) == OSX_WALK_STOP)
 		stop(p);
 }
 
-/* A task's walk: its directory as the first frame, read from the start. */
+/* A task's walk: its directory as the first frame, read from the start,
+ * or, for the rest of a directory, its entries from the task. */
 static void run_task(struct osx__walk_pool *p, struct task *t, unsigned worker)
 {
 	osx__fail fail = OSX__FAIL_INIT;
@@ -445,7 +582,7 @@ static void run_task(struct osx__walk_pool *p, struct task *t, unsigned worker)
 	w->base_depth = t->depth;
 	w->root_dirlen = t->dirlen;
 	w->root_dev = t->root_dev;
-	w->own_dirfd = 1;
+	w->own_dirfd = t->own_pfd;
 	w->parent_join = t->parent;
 	w->ancestors = t->anc;
 	w->nancestors = t->nanc;
@@ -464,6 +601,17 @@ static void run_task(struct osx__walk_pool *p, struct task *t, unsigned worker)
 	f->dev = t->id.dev;
 	f->ino = t->id.ino;
 	f->d_ino = t->d_ino;
+	if (t->cont) {
+		/* Its entries were read by the worker that entered it. */
+		w->cont = 1;
+		w->recs = t->recs;
+		w->nrecs = w->caprecs = f->nrecs = t->nrecs;
+		w->names = t->names;
+		w->nameslen = w->capnames = t->nameslen;
+		f->read = 1;
+		t->recs = NULL;
+		t->names = NULL;
+	}
 	w->open_fds = 1;
 	run_walk(p, w, worker);
 	/* Its POST was delivered, or left to its join, which releases the

@@ -197,7 +197,8 @@ typedef int osx_walk_callback(osx_walk_entry *e, unsigned worker, void *arg);
  * entry; their order between directories is unspecified, but along every
  * path it holds: a directory's DIR before anything below it, its DIR_POST
  * after everything below it (so removing at DIR_POST works).  OSX_WALK_SORT
- * sorts each directory's entries as one worker delivers them.  Returns 0
+ * sorts each directory's entries; a large directory may be shared between
+ * workers, each delivering its part in order.  Returns 0
  * when the walk is complete, 1 when a callback returned OSX_WALK_STOP
  * (every worker stopped at its next event), -1 when it could not start
  * (root or cb NULL: EINVAL; ENOMEM).  A worker thread that cannot be
