@@ -8,9 +8,11 @@
  * counts it: the first link met.  Errors go to stderr in Python's OSError
  * form; the exit status is 1 if there was any.
  *
- * -j N (with -s) walks with N workers (osx_walk_parallel; 0: one per CPU
- * this process may use): each worker stats the entries of the directories
- * it reads, so the stats of one directory overlap the reads of others.
+ * With -s the walk runs on one worker per CPU this process may use
+ * (osx_walk_parallel), or on N with -j N (-j 1: the single walk): each
+ * worker stats the entries of the directories it reads, so the stats of
+ * one directory overlap the reads of others.  The totals are du's either
+ * way; without -s every directory is printed in du's order, by one worker.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -237,8 +239,8 @@ static void du_root_parallel(struct du *du, const char *root)
 
 int main(int argc, char **argv)
 {
-	struct du du = { .jobs = 1, .lock = PTHREAD_MUTEX_INITIALIZER };
-	int i, nroots = 0, opts = 1;
+	struct du du = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	int i, nroots = 0, opts = 1, jobs_given = 0;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -261,16 +263,19 @@ int main(int argc, char **argv)
 				usage();
 			errno = 0;
 			du.jobs = (unsigned)strtoul(argv[++i], &end, 10);
+			jobs_given = 1;
 			if (!argv[i][0] || *end || errno || argv[i][0] == '-' || du.jobs > 1024)
 				usage();
 		} else {
 			argv[++nroots] = argv[i];
 		}
 	}
-	if (du.jobs != 1 && !du.summary) {
+	if (jobs_given && du.jobs != 1 && !du.summary) {
 		fputs("osx-du: -j needs -s (a total per root)\n", stderr);
 		return 2;
 	}
+	if (!jobs_given)
+		du.jobs = du.summary ? 0 : 1;
 	if (!nroots)
 		argv[++nroots] = ".";
 	for (i = 1; i <= nroots; i++) {

@@ -49,7 +49,7 @@ ln -s nowhere "$t/dangling"
 dd if=/dev/zero of="$t/sparse" bs=1 count=1 seek=10000000 2>/dev/null
 mkfifo "$t/fifo"
 
-for extra in "" "-j 2" "-j 3"; do
+for extra in "" "-j 1" "-j 2" "-j 3"; do
 	[ -z "$extra" ] && same "" "" "$t"
 	[ -z "$extra" ] && same "-b" "" "$t"
 	same "-s" "$extra" "$t"
@@ -68,6 +68,7 @@ if "$du_" -j 2 "$t" >/dev/null 2>&1; then fail "osx-du -j without -s exited 0"; 
 for root in /usr/include /usr/share/doc; do
 	[ -d "$root" ] || continue
 	same "-sb" "" "$root"
+	same "-sb" "-j 1" "$root"
 	same "-sb" "-j 2" "$root"
 	same "-s" "-j 0" "$root"
 done

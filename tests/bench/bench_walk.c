@@ -8,8 +8,8 @@
  * Also the parallel walk (osx_walk_parallel, 2 workers) against the single
  * one and the bare loop, and as osx-find -j 2 -type f against bfs 4 (its
  * default threads and -j1) and fdfind -u; and the stat-heavy walks: du -sb
- * against osx-du -sb (one worker and -j 2), bfs -printf %s and the stat
- * walks in this process.  The parallel walk must give the single walk's
+ * against osx-du -sb (-j 1, and -j 2: its default on 2 CPUs), bfs -printf
+ * %s and the stat walks in this process.  The parallel walk must give the single walk's
  * set of events (a hash of every event's kind and path, summed).
  *
  * bench-walk [-n REPS] [-e OSX_FIND] [-u OSX_DU] [-B BFS4] [-D] [ROOT...]
@@ -352,7 +352,7 @@ static const char *const wname[NW] = {
 	"find", "bfs", "osx-find",
 	"osx-find -type f", "osx-find -j 2 -type f", "bfs4 -type f", "bfs4 -j1 -type f",
 	"fdfind -u -t f",
-	"du -sb", "osx-du -sb", "osx-du -sb -j 2", "bfs -printf %s",
+	"du -sb", "osx-du -sb -j 1", "osx-du -sb -j 2", "bfs -printf %s",
 };
 
 struct peers {
@@ -373,7 +373,7 @@ static int bench_root(const char *root, const struct peers *pe, int reps)
 		[W_BFS4_J1] = { (char *)pe->bfs4, "-j1", (char *)root, "-type", "f" },
 		[W_FD] = { "fdfind", "-u", "-t", "f", ".", (char *)root },
 		[W_DU] = { "du", "-sb", (char *)root },
-		[W_OSXDU] = { (char *)pe->osx_du, "-sb", (char *)root },
+		[W_OSXDU] = { (char *)pe->osx_du, "-sb", "-j", "1", (char *)root },
 		[W_OSXDU_J2] = { (char *)pe->osx_du, "-sb", "-j", "2", (char *)root },
 		[W_BFS_SIZE] = { (char *)bfs4, (char *)root, "-printf", "%s\n" },
 	};
@@ -515,7 +515,7 @@ static int bench_root(const char *root, const struct peers *pe, int reps)
 		printf("\n");
 	}
 	if (on[W_OSXDU])
-		printf("  sizes: osx-du -sb/du -sb = %.2fx, osx-du -sb -j 2/du -sb = %.2fx "
+		printf("  sizes: osx-du -sb -j 1/du -sb = %.2fx, osx-du -sb -j 2/du -sb = %.2fx "
 		       "(goal <= 0.6x), stat walk/du = %.2fx, stat walk parallel(2)/du = %.2fx, "
 		       "bfs -printf/du = %.2fx\n",
 		       med[W_OSXDU] / med[W_DU], med[W_OSXDU_J2] / med[W_DU],
