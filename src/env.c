@@ -86,9 +86,7 @@ static ssize_t check_name(const char *name, osx_error *err)
 
 	if (!name)
 		return osx_error_set(err, EINVAL, "environ", NULL, NULL);
-	for (len = 0; name[len]; len++)
-		if (name[len] == '=')
-			break;
+	len = (size_t)(strchrnul(name, '=') - name);
 	if (len == 0 || name[len])
 		return osx_error_set(err, EINVAL, "environ", name, NULL);
 	return (ssize_t)len;
@@ -99,35 +97,60 @@ static ssize_t check_name(const char *name, osx_error *err)
  * expanders look names up as slices of a longer string; the rule is
  * getenv's: the first entry with the name wins.
  */
+/* Whether entry s, whose first two bytes are the name's (len >= 2), is
+ * "name=...".  No read passes the entry's end: the name holds no NUL, so
+ * the entry's own NUL ends the comparison. */
+static inline int entry_is(const unsigned char *s, const unsigned char *want, size_t len)
+{
+	size_t i = 2;
+
+	while (i < len && s[i] == want[i])
+		i++;
+	return i >= len && s[len] == '=';
+}
+
 static const char *environ_lookup(const char *name, size_t len, size_t *vlen)
 {
 	const unsigned char *want = (const unsigned char *)name;
-	const unsigned char c0 = want[0];
-	/* The byte after the first: the name's second, or the '=' that ends
-	 * a one-byte name.  Most entries differ in these two bytes and are
-	 * passed over without a call. */
-	const unsigned char c1 = len > 1 ? want[1] : '=';
-	char **p;
+	const unsigned char c0 = want[0], c1 = len > 1 ? want[1] : '=';
+	char **p = environ, *hit = NULL;
 
-	if (!environ)
+	if (!p)
 		return NULL;
-	for (p = environ; *p; p++) {
-		const unsigned char *s = (const unsigned char *)*p;
-		size_t i = 2;
-
-		/* No read passes the entry's end: a mismatch at [0] stops before
-		 * [1], and the name holds no NUL, so the entry's own NUL ends the
-		 * comparison below. */
-		if (s[0] != c0 || s[1] != c1)
-			continue;
-		while (i < len && s[i] == want[i])
-			i++;
-		if (len > 1 && (i < len || s[len] != '='))
-			continue;
-		*vlen = strlen(*p + len + 1);
-		return *p + len + 1;
+	if (len == 1) {
+		for (; *p && !hit; p++)
+			if ((*p)[0] == name[0] && (*p)[1] == '=')
+				hit = *p;
+		goto out;
 	}
-	return NULL;
+	/* Two entries a step (fewer loop branches), each passed over on its
+	 * first byte (how most entries differ), then its second, before any
+	 * loop: [1] is read only when [0] matched, so not past a NUL. */
+	for (;; p += 2) {
+		const unsigned char *a = (const unsigned char *)p[0], *b;
+
+		if (!a || !(b = (const unsigned char *)p[1]))
+			break;
+		if (a[0] == c0 && a[1] == c1 && entry_is(a, want, len)) {
+			hit = p[0];
+			goto out;
+		}
+		if (b[0] == c0 && b[1] == c1 && entry_is(b, want, len)) {
+			hit = p[1];
+			goto out;
+		}
+	}
+	if (*p) {
+		const unsigned char *a = (const unsigned char *)*p;
+
+		if (a[0] == c0 && a[1] == c1 && entry_is(a, want, len))
+			hit = *p;
+	}
+out:
+	if (!hit)
+		return NULL;
+	*vlen = strlen(hit + len + 1);
+	return hit + len + 1;
 }
 
 ssize_t osx_getenv(const char *name, char *buf, size_t size, osx_error *err)
@@ -153,9 +176,9 @@ ssize_t osx_getenv(const char *name, char *buf, size_t size, osx_error *err)
 	}
 	if (locked)
 		pthread_mutex_unlock(&env_mutex);
-	if (!v)
-		return osx_error_set(err, ENOENT, "getenv", name, NULL);
-	return (ssize_t)len;
+	if (v)
+		return (ssize_t)len;
+	return osx_error_set(err, ENOENT, "getenv", name, NULL);
 }
 
 int osx_setenv(const char *name, const char *value, osx_error *err)

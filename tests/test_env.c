@@ -127,6 +127,48 @@ static void process_duplicates(void **state)
 	osx_env_free(e);
 }
 
+/* osx_getenv against libc getenv on environs of 0 to 9 entries (the scan
+ * takes two at a time: odd and even lengths), names of one to four bytes
+ * sharing first bytes, each looked up as itself, as its prefixes and with
+ * a byte more.  Every entry is its own malloc'd string of exactly its
+ * size, the empty one too, so a read past one is an ASan error. */
+static void process_scan_agrees(void **state)
+{
+	static const char *const pool[] = { "", "A=1", "AB=2", "ABC=3", "B=4", "AA=5",
+					     "ABCD=6", "NOEQ", "A=dup", "BA=7" };
+	static const char *const names[] = { "A", "AB", "ABC", "ABCD", "ABCDE", "B", "BA",
+					     "AA", "AAA", "NOEQ", "N", "C", "BB" };
+	char **saved = environ;
+	char *fake[11];
+	osx_error err;
+	char buf[16];
+
+	(void)state;
+	for (size_t n = 0; n <= 9; n++) {
+		for (size_t i = 0; i < n; i++)
+			fake[i] = strdup(pool[(i + n) % 10]); /* a different order per n */
+		fake[n] = NULL;
+		for (size_t k = 0; k < sizeof(names) / sizeof(*names); k++) {
+			const char *want;
+			ssize_t r;
+
+			environ = fake;
+			want = getenv(names[k]);
+			r = osx_getenv(names[k], buf, sizeof(buf), &err);
+			environ = saved;
+			if (!want) {
+				assert_int_equal(r, -1);
+				assert_int_equal(err.code, ENOENT);
+			} else {
+				assert_int_equal(r, (ssize_t)strlen(want));
+				assert_string_equal(buf, want);
+			}
+		}
+		for (size_t i = 0; i < n; i++)
+			free(fake[i]);
+	}
+}
+
 /* No environment at all (environ NULL, as after clearenv()). */
 static void process_no_environ(void **state)
 {
@@ -1127,6 +1169,7 @@ int main(int argc, char **argv)
 		OSX_TEST(process_name_validation),
 		OSX_TEST(process_set_get_unset),
 		OSX_TEST(process_duplicates),
+		OSX_TEST(process_scan_agrees),
 		OSX_TEST(process_threads),
 		OSX_TEST(process_sweeps),
 		OSX_TEST(env_name_validation),
