@@ -1571,11 +1571,13 @@ static void parallel_fault_sweep(void **state)
 
 	(void)state;
 	small_tree();
+	/* Below r/a, so that work is also handed out from below the root
+	 * (a task then carries the identities above it, with FOLLOW). */
 	for (int i = 0; i < 8; i++) {
-		mkd("r/w%d", i);
+		mkd("r/a/w%d", i);
 		for (int k = 0; k < 3; k++) {
-			mkd("r/w%d/x%d", i, k);
-			mkf("r/w%d/x%d/f", i, k);
+			mkd("r/a/w%d/x%d", i, k);
+			mkf("r/a/w%d/x%d/f", i, k);
 		}
 	}
 	/* Which call of a kind fails depends on how the workers share the
