@@ -96,11 +96,12 @@ static int pump(int *in, int out, int errfd, const char *input, size_t input_len
 			return -1;
 	while (pfd[0].fd >= 0 || pfd[1].fd >= 0 || pfd[2].fd >= 0) {
 		/* poll is not retried by the shim: the timeout is recomputed
-		 * from the deadline on every round. */
+		 * from the deadline on every round, after the interruption
+		 * check (interrupt.h) has said go on. */
 		int ms = timeout_ms < 0 ? -1 : (int)ms_left(&deadline);
 		int r = osx__sys_poll(pfd, 3, ms);
 
-		if (r == -EINTR)
+		if (r == -EINTR && !osx__interrupted())
 			continue;
 		if (r < 0)
 			return osx__fail_set(f, r, "poll", NULL, NULL);

@@ -322,6 +322,53 @@ static void test_waits(void **state)
 	osx_interrupt_set(NULL);
 }
 
+/* osx_run's poll loop, the child blocked reading its stdin until the
+ * pulses close the pipe: retried when the check says 0; when it says
+ * stop, osx_run ends with EINTR naming poll, the child killed and
+ * reaped (osx_run's own cleanup, as subprocess.run kills the child when
+ * interrupted). */
+static void run_case(int stop)
+{
+	char *argv[] = { "/bin/sh", "-c", "read x; exit 9", NULL };
+	osx_spawn_attr *a;
+	osx_run_result res;
+	struct pulse pu;
+	osx_error err;
+	int p[2];
+	long r;
+
+	stop_on = stop;
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	a = osx_spawn_attr_new(&err);
+	assert_non_null(a);
+	osx_spawn_attr_set_argv(a, argv, NULL);
+	osx_spawn_attr_set_stdio(a, 0, p[0], NULL);
+	pulse_start(&pu, close_fd, &p[1]);
+	osx__fault_reset();
+	r = osx_run(a, NULL, 0, -1, &res, &err);
+	pulse_stop(&pu);
+	osx_spawn_attr_free(a);
+	close(p[0]);
+	if (p[1] >= 0)
+		close(p[1]);
+	assert_outcome(r, &err, OSX__SYS_poll, "poll");
+	if (!stop) {
+		assert_true(res.status.exited);
+		assert_int_equal(res.status.code, 9);
+		osx_run_result_free(&res);
+	}
+	osx_assert_no_children("after osx_run");
+}
+
+static void test_run(void **state)
+{
+	(void)state;
+	osx_interrupt_set(&stop_check);
+	run_case(0);
+	run_case(1);
+	osx_interrupt_set(NULL);
+}
+
 /* ---- process-wide and per thread ---- */
 
 /* The thread's check takes precedence; { NULL, NULL } opts out. */
@@ -485,6 +532,7 @@ int main(void)
 		ITEST(test_read),
 		ITEST(test_lock),
 		ITEST(test_waits),
+		ITEST(test_run),
 		ITEST(test_thread_check),
 		ITEST(test_thread_check_is_per_thread),
 		ITEST(test_injected_eintr),

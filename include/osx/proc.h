@@ -381,7 +381,9 @@ typedef struct {
  * for this run; attr is not changed).  timeout_ms < 0 means none.  A
  * timeout is not an error: the child is killed, timed_out set.  A child
  * that ended in time while a process it started holds the pipes is not
- * timed out.  Free res with osx_run_result_free.
+ * timed out.  Interrupted by a signal whose handler makes the
+ * interruption check (osx/interrupt.h) say stop: -1 with EINTR (call
+ * "poll"), the child killed and reaped.  Free res with osx_run_result_free.
  * Safety: MT-Safe, AS-Unsafe, blocks (until the child ends and its pipes close, or the timeout).
  */
 OSX_API int osx_run(const osx_spawn_attr *attr, const void *input, size_t input_len,
