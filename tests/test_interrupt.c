@@ -229,6 +229,22 @@ static void test_lock(void **state)
 
 /* ---- waits for a child ---- */
 
+/* A pipe, and the attributes of a child that waits for its stdin (the
+ * pipe's read end) to close and then exits 9. */
+static osx_spawn_attr *reader_attr(int p[2])
+{
+	static char *argv[] = { "/bin/sh", "-c", "read x; exit 9", NULL };
+	osx_spawn_attr *a;
+	osx_error err;
+
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	a = osx_spawn_attr_new(&err);
+	assert_non_null(a);
+	osx_spawn_attr_set_argv(a, argv, NULL);
+	osx_spawn_attr_set_stdio(a, 0, p[0], NULL);
+	return a;
+}
+
 enum wait_kind { WAIT_CHILD, WAIT_TIMEOUT, WAIT_FOREVER, WAIT_PID, WAIT_SET, WAIT_SET_PID };
 
 static void wait_case(enum wait_kind kind, int stop)
@@ -241,7 +257,6 @@ static void wait_case(enum wait_kind kind, int stop)
 		[WAIT_SET] = { OSX__SYS_epoll_wait, "epoll_wait" },
 		[WAIT_SET_PID] = { OSX__SYS_epoll_wait, "epoll_wait" },
 	};
-	char *argv[] = { "/bin/sh", "-c", "read x; exit 9", NULL };
 	osx_wait_status st;
 	osx_spawn_attr *a;
 	osx_waitset *ws = NULL;
@@ -252,11 +267,7 @@ static void wait_case(enum wait_kind kind, int stop)
 	long r;
 
 	stop_on = stop;
-	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	a = osx_spawn_attr_new(&err);
-	assert_non_null(a);
-	osx_spawn_attr_set_argv(a, argv, NULL);
-	osx_spawn_attr_set_stdio(a, 0, p[0], NULL);
+	a = reader_attr(p);
 	assert_int_equal(osx_spawn(a, &ch, &err), 0);
 	osx_spawn_attr_free(a);
 	close(p[0]);
@@ -329,7 +340,6 @@ static void test_waits(void **state)
  * interrupted). */
 static void run_case(int stop)
 {
-	char *argv[] = { "/bin/sh", "-c", "read x; exit 9", NULL };
 	osx_spawn_attr *a;
 	osx_run_result res;
 	struct pulse pu;
@@ -338,11 +348,7 @@ static void run_case(int stop)
 	long r;
 
 	stop_on = stop;
-	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	a = osx_spawn_attr_new(&err);
-	assert_non_null(a);
-	osx_spawn_attr_set_argv(a, argv, NULL);
-	osx_spawn_attr_set_stdio(a, 0, p[0], NULL);
+	a = reader_attr(p);
 	pulse_start(&pu, close_fd, &p[1]);
 	osx__fault_reset();
 	r = osx_run(a, NULL, 0, -1, &res, &err);

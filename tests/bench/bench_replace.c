@@ -52,6 +52,20 @@ static void fail_osx(const osx_error *err)
 	exit(1);
 }
 
+/* The loops' common part: the data into fd, flushed (durable), closed,
+ * the temp renamed over the target. */
+static void write_rename(int fd, const char *tmp, int durable)
+{
+	if (write(fd, data, SIZE) != SIZE)
+		bench_die("write");
+	if (durable && fsync(fd) < 0)
+		bench_die("fsync");
+	if (close(fd) < 0)
+		bench_die("close");
+	if (rename(tmp, target) < 0)
+		bench_die("rename");
+}
+
 /* The peer: what a careful program writes by hand with libc. */
 static void plain(int durable)
 {
@@ -59,14 +73,7 @@ static void plain(int durable)
 
 	if (fd < 0)
 		bench_die("open temp");
-	if (write(fd, data, SIZE) != SIZE)
-		bench_die("write");
-	if (durable && fsync(fd) < 0)
-		bench_die("fsync");
-	if (close(fd) < 0)
-		bench_die("close");
-	if (rename(temp, target) < 0)
-		bench_die("rename");
+	write_rename(fd, temp, durable);
 	if (durable) {
 		int d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (d < 0 || fsync(d) < 0)
@@ -88,14 +95,7 @@ static void mkstemp_loop(int durable)
 	fd = mkostemp(tmpl, O_CLOEXEC);
 	if (fd < 0)
 		bench_die("mkostemp");
-	if (write(fd, data, SIZE) != SIZE)
-		bench_die("write");
-	if (durable && fsync(fd) < 0)
-		bench_die("fsync");
-	if (close(fd) < 0)
-		bench_die("close");
-	if (rename(tmpl, target) < 0)
-		bench_die("rename");
+	write_rename(fd, tmpl, durable);
 }
 
 static void libosx(int durable)
