@@ -53,11 +53,9 @@ static pthread_mutex_t env_mutex = PTHREAD_MUTEX_INITIALIZER;
  * osx_setenv, so a lookup need not take the lock: the two atomic
  * operations of a mutex are most of the cost of a short getenv.
  */
-#if defined(__has_include)
-#if __has_include(<sys/single_threaded.h>)
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
 #include <sys/single_threaded.h>
 #define ENV_SINGLE_THREADED() (__libc_single_threaded != 0)
-#endif
 #endif
 #ifndef ENV_SINGLE_THREADED
 #define ENV_SINGLE_THREADED() 0
@@ -163,6 +161,7 @@ ssize_t osx_getenv(const char *name, char *buf, size_t size, osx_error *err)
 	if (nlen < 0)
 		return -1;
 	locked = !ENV_SINGLE_THREADED();
+	/* cppcheck-suppress knownConditionTrueFalse ; always so without glibc's flag */
 	if (locked)
 		pthread_mutex_lock(&env_mutex);
 	v = environ_lookup(name, (size_t)nlen, &len);

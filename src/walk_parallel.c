@@ -457,7 +457,7 @@ static int maybe_split(osx_walk *w)
 {
 	size_t i, k, ndirs, cut, nameslen;
 	struct osx__walk_join *j;
-	struct frame *f = NULL;
+	struct frame *f;
 	struct task *t;
 	struct rec *r;
 	int fd;
@@ -479,8 +479,9 @@ static int maybe_split(osx_walk *w)
 		if (f->fd >= 0 && (i > 0 ? w->frames[i - 1].fd >= 0 : 1))
 			break;
 	}
-	if (i == w->nframes)
+	if (i >= w->nframes)
 		return 0;
+	f = &w->frames[i];
 	/* The cut: at the (ndirs / 2)-th directory-like entry, counted from
 	 * the first; with one left, at it. */
 	r = w->recs + f->rec0;
