@@ -29,8 +29,8 @@ sys_exit          _exit(2) does not return
 # Calls that can be injected but no test can fault, "src/file.c function
 # reason" (the function named in the call); keep it tiny.
 allowed='
-src/spawn.c sys_read  spawn_clone reads its report pipe only where the clone copied the memory (valgrind)
-src/spawn.c sys_kill  spawn_clone: the kill of a child whose report could not be read (valgrind only)
+src/spawn.c sys_read  spawn_clone reads its report pipe only where the clone copied the memory (valgrind, qemu-user)
+src/spawn.c sys_kill  spawn_clone: the kill of a child whose report could not be read (valgrind, qemu-user only)
 '
 
 tmp=$(mktemp -d)

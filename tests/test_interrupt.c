@@ -357,7 +357,16 @@ static void run_case(int stop)
 	close(p[0]);
 	if (p[1] >= 0)
 		close(p[1]);
-	assert_outcome(r, &err, OSX__SYS_poll, "poll");
+	/* Where the spawn's clone copies the memory (qemu-user, valgrind),
+	 * the spawn blocks reading its child's report until the exec: a
+	 * pulse may stop the run there, in that read, before any poll. */
+	if (stop && r < 0 && err.call && strcmp(err.call, "read") == 0 &&
+	    !osx_test_vfork_shares_memory()) {
+		assert_int_equal(osx__fault_count(OSX__SYS_poll), 0);
+		assert_outcome(r, &err, OSX__SYS_read, "read");
+	} else {
+		assert_outcome(r, &err, OSX__SYS_poll, "poll");
+	}
 	if (!stop) {
 		assert_true(res.status.exited);
 		assert_int_equal(res.status.code, 9);

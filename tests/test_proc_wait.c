@@ -282,31 +282,49 @@ static void test_stop_no_pidfd(void **state)
 /*
  * The group: the child leads its own group, and a grandchild in it ignores
  * SIGTERM.  The test is a child subreaper, so the orphaned grandchild
- * becomes its child and its end can be seen.  Returns osx_child_stop's
- * result, *st the child's status.
+ * becomes its child and its end can be seen.  Without subreapers (qemu-user)
+ * the grandchild's end is seen on a pidfd, its status not (noted as not
+ * run).  Returns osx_child_stop's result, *st the child's status.
  */
 static int stop_group(const char *script, int with_pidfd, int grace_ms, osx_wait_status *st)
 {
+	int subreaper = osx_test_has_subreaper();
+	struct pollfd pfd = { .fd = -1, .events = POLLIN };
 	osx_child ch;
 	osx_error err;
 	pid_t grandchild;
 	int gate, status, r;
 
-	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	if (subreaper)
+		assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
 	/* The script reports the grandchild's pid once its trap is set. */
 	grandchild = (pid_t)spawn_sync(&ch, script, 0, 1, &gate);
 	if (!with_pidfd)
 		drop_pidfd(&ch);
 	assert_true(grandchild > 0);
 	assert_int_equal(getpgid(grandchild), ch.pid);
+	if (!subreaper) {
+		pfd.fd = osx_pidfd_open(grandchild, 0, &err);
+		assert_true(pfd.fd >= 0);
+	}
 	r = osx_child_stop(&ch, grace_ms, OSX_STOP_GROUP, st, &err);
 	assert_true(r >= 0);
 	assert_collected(&ch);
-	assert_int_equal(waitpid(grandchild, &status, 0), grandchild);
-	assert_true(WIFSIGNALED(status));
-	assert_int_equal(WTERMSIG(status), SIGKILL);
+	if (subreaper) {
+		assert_int_equal(waitpid(grandchild, &status, 0), grandchild);
+		assert_true(WIFSIGNALED(status));
+		assert_int_equal(WTERMSIG(status), SIGKILL);
+	} else {
+		/* A generous bound, never reached when all is well. */
+		assert_int_equal(poll(&pfd, 1, 30000), 1);
+		close(pfd.fd);
+		osx_test_unchecked("the grandchild's status",
+				   "no PR_SET_CHILD_SUBREAPER here, so it is not ours to wait for; "
+				   "its end is seen on a pidfd");
+	}
 	open_gate(&gate);
-	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 0), 0);
+	if (subreaper)
+		assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 0), 0);
 	return r;
 }
 
@@ -324,6 +342,7 @@ static void test_stop_group(void **state)
 		assert_true(st.signaled);
 		assert_int_equal(st.signal, SIGKILL);
 	}
+	osx_test_skip_unchecked();
 }
 
 /* A child that ends on SIGTERM ends the grace of its group: the member
@@ -342,6 +361,7 @@ static void test_stop_group_leader_ends(void **state)
 		assert_true(st.signaled);
 		assert_int_equal(st.signal, SIGTERM);
 	}
+	osx_test_skip_unchecked();
 }
 
 static void test_stop_bad_input(void **state)
