@@ -378,6 +378,22 @@ static void child_creds(struct spawn_ctx *c)
 		child_fail(c, "setresuid", -r);
 }
 
+/* "/proc/self/fd/<fd>" into buf, by hand: no snprintf in the child. */
+static void proc_fd_path(char *buf, int fd)
+{
+	static const char dir[] = "/proc/self/fd/";
+	char digits[12];
+	size_t n = 0, i;
+
+	do
+		digits[n++] = (char)('0' + fd % 10);
+	while ((fd /= 10) > 0);
+	memcpy(buf, dir, sizeof(dir) - 1);
+	for (i = 0; i < n; i++)
+		buf[sizeof(dir) - 1 + i] = digits[n - 1 - i];
+	buf[sizeof(dir) - 1 + n] = '\0';
+}
+
 static int child_main(void *arg)
 {
 	struct spawn_ctx *c = arg;
@@ -401,6 +417,18 @@ static int child_main(void *arg)
 	child_signals(c);
 	if (c->exec_fd >= 0) {
 		r = osx__sys_execveat(c->exec_fd, "", a->argv, c->envp, AT_EMPTY_PATH);
+		/* No execveat (qemu-user, seccomp filters that refuse it): the
+		 * fd's name under /proc, as glibc's and musl's fexecve do.  A
+		 * closed fd is EBADF, as execveat says; the exec's failure is
+		 * the program's (EACCES, ENOEXEC...), except ENOENT, which
+		 * then means no /proc: the ENOSYS stands. */
+		if (r == -ENOSYS && (r = osx__sys_fcntl(c->exec_fd, F_GETFD, 0)) >= 0) {
+			int e;
+
+			proc_fd_path(c->buf, c->exec_fd);
+			e = -osx__sys_execve(c->buf, a->argv, c->envp);
+			r = e == ENOENT ? -ENOSYS : -e;
+		}
 		child_fail(c, "execveat", -r);
 	}
 	if (a->search_path)

@@ -15,10 +15,6 @@
  * (the fault counters, the report) are then lost. */
 int osx_test_vfork_shares_memory(void);
 
-/* execveat exists: execveat(-1, "", ..., AT_EMPTY_PATH) answers
- * something else than ENOSYS (qemu-user 7.2 has none). */
-int osx_test_has_execveat(void);
-
 /* prctl(PR_SET_CHILD_SUBREAPER) works (qemu-user 7.2 says EINVAL).  Only
  * asks; leaves the setting as it was. */
 int osx_test_has_subreaper(void);

@@ -2159,6 +2159,72 @@ static void test_run_std_closed(void **state)
 	}
 }
 
+/* No execveat (ENOSYS: qemu-user, seccomp filters that refuse it): the
+ * program by fd is run through its /proc/self/fd name, as fexecve does;
+ * an ELF and a script (its fd kept for the interpreter).  Without /proc
+ * (that exec ENOENT) the spawn fails with the ENOSYS. */
+static void test_program_fd_without_execveat(void **state)
+{
+	char *argv[] = { "custom-name", "-c", "echo $0", NULL };
+	const char *script = osx_test_path(0, "script");
+	osx_wait_status st;
+	osx_spawn_attr *a;
+	osx_run_result res;
+	unsigned long fcntls;
+	osx_child ch;
+	osx_error err;
+	int fd;
+
+	(void)state;
+	fd = open("/bin/sh", O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 3);
+	a = argv_attr(argv);
+	assert_int_equal(osx_spawn_attr_set_program_fd(a, fd, NULL), 0);
+	osx__fault_fail(OSX__SYS_execveat, 1, 1, ENOSYS);
+	assert_int_equal(osx_run(a, NULL, 0, -1, &res, &err), 0);
+	osx__fault_reset();
+	assert_true(res.status.exited);
+	assert_string_equal(res.out, "custom-name\n");
+	osx_run_result_free(&res);
+	/* No /proc: the exec of its name is ENOENT. */
+	osx__fault_fail(OSX__SYS_execveat, 1, 1, ENOSYS);
+	osx__fault_fail(OSX__SYS_execve, 1, 1, ENOENT);
+	assert_int_equal(osx_spawn(a, &ch, &err), -1);
+	osx__fault_reset();
+	assert_int_equal(err.code, ENOSYS);
+	assert_string_equal(err.call, "execveat");
+	close(fd);
+	/* A closed fd: EBADF, as from execveat: the child asks fcntl first,
+	 * its last fcntl (counted where the child shares our memory). */
+	a = argv_attr(argv);
+	assert_int_equal(osx_spawn_attr_set_program_fd(a, free_fd_at(3), NULL), 0);
+	osx__fault_fail(OSX__SYS_execveat, 1, 1, ENOSYS);
+	expect_spawn_error(a, EBADF, "execveat", NULL);
+	fcntls = osx__fault_count(OSX__SYS_fcntl);
+	osx__fault_reset();
+	if (osx_test_vfork_shares_memory()) {
+		a = argv_attr(argv);
+		assert_int_equal(osx_spawn_attr_set_program_fd(a, 0, NULL), 0);
+		osx__fault_fail(OSX__SYS_execveat, 1, 1, ENOSYS);
+		osx__fault_fail(OSX__SYS_fcntl, fcntls, 1, EBADF);
+		expect_spawn_error(a, EBADF, "execveat", NULL);
+		osx__fault_reset();
+	}
+
+	write_file(script, "#!/bin/sh\nexit 7\n", 0755);
+	fd = open(script, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 3);
+	a = argv_attr(argv);
+	assert_int_equal(osx_spawn_attr_set_program_fd(a, fd, NULL), 0);
+	assert_int_equal(osx_spawn_attr_dup(a, fd, fd, NULL), 0);
+	osx__fault_fail(OSX__SYS_execveat, 1, 1, ENOSYS);
+	assert_int_equal(osx_spawn(a, &ch, &err), 0);
+	osx__fault_reset();
+	assert_int_equal(osx_child_wait(&ch, &st, &err), 0);
+	assert_int_equal(st.returncode, 7);
+	close(fd);
+}
+
 /* The program apart from argv[0] (executable=), and by fd (fexecve). */
 static void test_program(void **state)
 {
@@ -2186,12 +2252,7 @@ static void test_program(void **state)
 	assert_int_equal(osx_spawn_attr_set_program(a, "/nonexistent/sh", NULL), 0);
 	assert_int_equal(osx_spawn_attr_set_search_path(a, 0, NULL), 0);
 	expect_spawn_error(a, ENOENT, "execve", "/nonexistent/sh");
-	if (!osx_test_has_execveat()) {
-		osx_test_unchecked("spawning a program by fd (program_fd)",
-				   "no execveat here (ENOSYS; the library has no fallback for it)");
-		osx_test_skip_unchecked();
-	}
-
+	/* (Without execveat, as under qemu-user, through its /proc name.) */
 	/* By fd: an ELF opened CLOEXEC, its fd a target of an action too. */
 	fd = open("/bin/sh", O_RDONLY | O_CLOEXEC);
 	assert_true(fd >= 3);
@@ -2454,21 +2515,14 @@ static long sweep_attrs(void *ctx, osx_error *err)
 
 static void test_sweep_attrs(void **state)
 {
-	int fd = -1;
+	int fd = open("/bin/true", O_RDONLY | O_CLOEXEC);
 	struct osx_sweep s = { .run = sweep_attrs, .ctx = &fd };
 
 	(void)state;
-	if (osx_test_has_execveat()) {
-		fd = open("/bin/true", O_RDONLY | O_CLOEXEC);
-		assert_true(fd >= 3);
-	} else {
-		osx_test_unchecked("sweep: the exec fd's steps",
-				   "no execveat here (ENOSYS): the program is given by path");
-	}
+	assert_true(fd >= 3);
 	s.cleanup[OSX__SYS_close] = 1;
 	osx_sweep_run(&s);
-	if (fd >= 0)
-		close(fd);
+	close(fd);
 	osx_test_skip_unchecked();
 }
 
@@ -2519,6 +2573,7 @@ int main(void)
 		OSX_TEST(test_fd_swap_std),
 		OSX_TEST(test_run_std_closed),
 		OSX_TEST(test_program),
+		OSX_TEST(test_program_fd_without_execveat),
 		OSX_TEST(test_child_credentials),
 		OSX_TEST(test_child_umask_rlimits),
 		OSX_TEST(test_child_cgroup),

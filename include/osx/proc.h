@@ -171,7 +171,9 @@ OSX_API int osx_spawn_attr_set_program(osx_spawn_attr *attr, const char *path, o
  * AT_EMPTY_PATH, Linux 3.19); -1 to go back to a path.  The fd is the
  * parent's at spawn time, whatever the fd actions do.  A script opened
  * CLOEXEC cannot run this way (its interpreter would find the fd closed:
- * ENOENT); open it without O_CLOEXEC.
+ * ENOENT); open it without O_CLOEXEC.  Where execveat is ENOSYS
+ * (qemu-user, seccomp filters) the child execs /proc/self/fd/<fd>, as
+ * fexecve does; without /proc the spawn fails with ENOSYS ("execveat").
  * Safety: MT-Safe, AS-Safe, non-blocking.
  */
 OSX_API int osx_spawn_attr_set_program_fd(osx_spawn_attr *attr, int fd, osx_error *err)
