@@ -2159,6 +2159,21 @@ static void test_run_std_closed(void **state)
 	}
 }
 
+/* A script "exit 7" at path, to run by fd: opened CLOEXEC, then kept
+ * open across the exec for its interpreter (an action onto itself). */
+static osx_spawn_attr *script_fd_attr(char **argv, const char *path, int *fd)
+{
+	osx_spawn_attr *a;
+
+	write_file(path, "#!/bin/sh\nexit 7\n", 0755);
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(*fd >= 3);
+	a = argv_attr(argv);
+	assert_int_equal(osx_spawn_attr_set_program_fd(a, *fd, NULL), 0);
+	assert_int_equal(osx_spawn_attr_dup(a, *fd, *fd, NULL), 0);
+	return a;
+}
+
 /* No execveat (ENOSYS: qemu-user, seccomp filters that refuse it): the
  * program by fd is run through its /proc/self/fd name, as fexecve does;
  * an ELF and a script (its fd kept for the interpreter).  Without /proc
@@ -2211,12 +2226,7 @@ static void test_program_fd_without_execveat(void **state)
 		osx__fault_reset();
 	}
 
-	write_file(script, "#!/bin/sh\nexit 7\n", 0755);
-	fd = open(script, O_RDONLY | O_CLOEXEC);
-	assert_true(fd >= 3);
-	a = argv_attr(argv);
-	assert_int_equal(osx_spawn_attr_set_program_fd(a, fd, NULL), 0);
-	assert_int_equal(osx_spawn_attr_dup(a, fd, fd, NULL), 0);
+	a = script_fd_attr(argv, script, &fd);
 	osx__fault_fail(OSX__SYS_execveat, 1, 1, ENOSYS);
 	assert_int_equal(osx_spawn(a, &ch, &err), 0);
 	osx__fault_reset();
@@ -2264,12 +2274,7 @@ static void test_program(void **state)
 	osx_run_result_free(&res);
 	close(fd);
 	/* A script: its fd must reach the interpreter (kept, not CLOEXEC). */
-	write_file(script, "#!/bin/sh\nexit 7\n", 0755);
-	fd = open(script, O_RDONLY | O_CLOEXEC);
-	assert_true(fd >= 3);
-	a = argv_attr(argv);
-	assert_int_equal(osx_spawn_attr_set_program_fd(a, fd, NULL), 0);
-	assert_int_equal(osx_spawn_attr_dup(a, fd, fd, NULL), 0);
+	a = script_fd_attr(argv, script, &fd);
 	assert_int_equal(osx_spawn(a, &ch, &err), 0);
 	assert_int_equal(osx_child_wait(&ch, &st, &err), 0);
 	assert_int_equal(st.returncode, 7);
