@@ -124,8 +124,11 @@ static void set_hungry(struct osx__walk_pool *p)
 
 static void stop(struct osx__walk_pool *p)
 {
-	pthread_mutex_lock(&p->lock);
+	/* Seen by every worker at its next event from now on, before this
+	 * one waits for the lock (which a busy worker may hold): only the
+	 * callbacks already running then still deliver their event. */
 	atomic_store_explicit(&p->stop, 1, memory_order_release);
+	pthread_mutex_lock(&p->lock);
 	pthread_cond_broadcast(&p->work);
 	pthread_cond_broadcast(&p->joined);
 	pthread_mutex_unlock(&p->lock);
