@@ -5,13 +5,16 @@
  * one directory fd, so a rename of a parent directory midway cannot send
  * the temp and the rename to different places.
  *
- * The temp: a durable write uses an O_TMPFILE inode, which has no name
- * while the data is written and flushed (a writer killed then leaves
- * nothing), and links it to a temp name just before the rename.  A
- * non-durable write creates the temp under its name straight away: that
- * is the hand-written sequence (create, write, close, rename), and the
- * cheapest one, since ext4 journals an O_TMPFILE inode on and off its
- * orphan list.  Either way a killed writer can leave a named temp.  So
+ * The temp: the one-shot write creates it under its name straight away,
+ * durable or not: that is the hand-written sequence (create, write,
+ * [fsync,] close, rename), and the cheapest one.  An O_TMPFILE inode costs
+ * more: ext4 journals it on and off its orphan list, and it is linked
+ * through /proc and the link checked (a tenth more time for a durable
+ * write of 4 KiB on ext4, docs/replace.md).  The durable
+ * streaming writer, which may stay open for long, keeps the O_TMPFILE
+ * inode: it has no name while the data is written and flushed (a writer
+ * killed then leaves nothing), and is linked to a temp name just before
+ * the rename.  Either way a killed writer can leave a named temp.  So
  * that those cannot pile up, temp names come from a few slots per target,
  * ".<target>.<0-7>.osx-tmp", and a writer holds a read lock on its slots
  * (an OFD lock on the directory, at an offset derived from the target's
@@ -331,9 +334,8 @@ int osx__atomic_start(struct osx_atomic_writer *w, int dirfd, const osx_atomic_o
 	if (have_old) {
 		if (keep_owner(w, &old, f) < 0)
 			goto out;
-	} else if (w->flags & OSX_ATOMIC_DURABLE) {
-		/* the inode: O_TMPFILE checks its link against it, a batch
-		 * groups its files by filesystem */
+	} else if (w->tmpfile) {
+		/* the inode its link is checked against */
 		struct stat st;
 		r = osx__sys_fstat(w->fd, &st);
 		if (r < 0) {
@@ -492,7 +494,7 @@ int osx_atomic_writeat(int dirfd, const char *path, const void *data, size_t len
 	w.state = OSX_ATOMIC_UNCHANGED;
 	if (!path || (!data && len)) {
 		osx__fail_set(&f, EINVAL, "openat", path, NULL);
-	} else if (osx__atomic_start(&w, dirfd, opts, 1, &f) == 0) {
+	} else if (osx__atomic_start(&w, dirfd, opts, 0, &f) == 0) {
 		if (osx__atomic_write_all(&w, data, len, &f) == 0)
 			finish(&w, &f);
 		osx__atomic_discard(&w);

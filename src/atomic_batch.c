@@ -126,13 +126,14 @@ static int syncfs_reports_errors(void)
 	return major > 5 || (major == 5 && minor >= 8);
 }
 
-/* Is w[i] on a filesystem one of w[0..i) is on? */
-static int fs_seen(const osx_atomic_batch *b, size_t i)
+/* Is w[i] on a filesystem one of w[0..i) is on?  st[i]: w[i]'s
+ * directory, whose filesystem its temp is on. */
+static int fs_seen(const struct stat *st, size_t i)
 {
 	size_t j;
 
 	for (j = 0; j < i; j++)
-		if (b->w[j]->dev == b->w[i]->dev)
+		if (st[j].st_dev == st[i].st_dev)
 			return 1;
 	return 0;
 }
@@ -140,14 +141,14 @@ static int fs_seen(const osx_atomic_batch *b, size_t i)
 /* Flush the data of every staged file: syncfs per filesystem, and where
  * that reports no errors, fsync each (fsync, not fdatasync: a kept mode
  * is metadata). */
-static int sync_data(osx_atomic_batch *b, osx__fail *f)
+static int sync_data(osx_atomic_batch *b, const struct stat *st, osx__fail *f)
 {
 	size_t i;
 	int r;
 
 	if (b->n > 1) {
 		for (i = 0; i < b->n; i++) {
-			if (fs_seen(b, i))
+			if (fs_seen(st, i))
 				continue;
 			r = osx__sys_syncfs(b->w[i]->fd);
 			if (r < 0)
@@ -164,39 +165,46 @@ static int sync_data(osx_atomic_batch *b, osx__fail *f)
 	return 0;
 }
 
-/* fsync each directory the batch renamed into once; a file is DURABLE
- * once its directory's fsync succeeded. */
-static int sync_dirs(osx_atomic_batch *b, osx__fail *f)
+/* fsync each directory the batch renamed into once (st[i]: w[i]'s
+ * directory); a file is DURABLE once its directory's fsync succeeded. */
+static int sync_dirs(osx_atomic_batch *b, const struct stat *st, osx__fail *f)
 {
-	struct stat *st;
 	size_t i, j;
 	int r;
 
-	st = osx__malloc(b->n * sizeof(*st));
-	if (!st)
-		return osx__fail_set(f, ENOMEM, "malloc", b->w[0]->path, NULL);
-	for (i = 0; i < b->n; i++) {
-		r = osx__sys_fstat(b->w[i]->dirfd, &st[i]);
-		if (r < 0) {
-			osx__fail_set(f, r, "fstat", b->w[i]->path, NULL);
-			goto out;
-		}
-	}
 	for (i = 0; i < b->n; i++) {
 		if (b->w[i]->state == OSX_ATOMIC_REPLACED_DURABLE)
 			continue;
 		r = osx__sys_fsync(b->w[i]->dirfd);
-		if (r < 0) {
-			osx__fail_set(f, r, "fsync", b->w[i]->path, NULL);
-			goto out;
-		}
+		if (r < 0)
+			return osx__fail_set(f, r, "fsync", b->w[i]->path, NULL);
 		for (j = i; j < b->n; j++)
 			if (st[j].st_dev == st[i].st_dev && st[j].st_ino == st[i].st_ino)
 				b->w[j]->state = OSX_ATOMIC_REPLACED_DURABLE;
 	}
-out:
-	free(st);
-	return osx__failed(f) ? -1 : 0;
+	return 0;
+}
+
+/* What each writer's directory is: its filesystem groups the data
+ * flushes, its inode the directory flushes.  NULL after a failure. */
+static struct stat *stat_dirs(osx_atomic_batch *b, osx__fail *f)
+{
+	struct stat *st = osx__malloc(b->n * sizeof(*st));
+	size_t i;
+
+	if (!st) {
+		osx__fail_set(f, ENOMEM, "malloc", b->w[0]->path, NULL);
+		return NULL;
+	}
+	for (i = 0; i < b->n; i++) {
+		int r = osx__sys_fstat(b->w[i]->dirfd, &st[i]);
+		if (r < 0) {
+			osx__fail_set(f, r, "fstat", b->w[i]->path, NULL);
+			free(st);
+			return NULL;
+		}
+	}
+	return st;
 }
 
 /* Free the batch: every writer discarded (a temp not renamed is removed). */
@@ -217,6 +225,7 @@ static void release(osx_atomic_batch *b, osx_atomic_state *states)
 int osx_atomic_batch_commit(osx_atomic_batch *b, osx_atomic_state *states, osx_error *err)
 {
 	osx__fail f = OSX__FAIL_INIT;
+	struct stat *st = NULL;
 	size_t i;
 
 	if (!b) {
@@ -225,12 +234,14 @@ int osx_atomic_batch_commit(osx_atomic_batch *b, osx_atomic_state *states, osx_e
 	}
 	for (i = 0; i < b->n && !osx__failed(&f); i++)
 		osx__atomic_prepare(b->w[i], &f);
-	if (!osx__failed(&f) && (b->flags & OSX_ATOMIC_DURABLE))
-		sync_data(b, &f);
+	if (!osx__failed(&f) && b->n && (b->flags & OSX_ATOMIC_DURABLE) &&
+	    (st = stat_dirs(b, &f)) != NULL)
+		sync_data(b, st, &f);
 	for (i = 0; i < b->n && !osx__failed(&f); i++)
 		osx__atomic_publish(b->w[i], &f);
-	if (!osx__failed(&f) && b->n && (b->flags & OSX_ATOMIC_DURABLE))
-		sync_dirs(b, &f);
+	if (!osx__failed(&f) && st)
+		sync_dirs(b, st, &f);
+	free(st);
 	/* Names live in the writers: into err before they are freed. */
 	if (osx__failed(&f))
 		osx__fail_fill(&f, err);

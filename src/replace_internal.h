@@ -25,7 +25,7 @@ struct osx_atomic_writer {
 	unsigned char slots;     /* dirfd holds the lock on the target's slot names */
 	unsigned char set_mode;  /* fchmod the temp to `mode` before the rename */
 	mode_t mode;
-	dev_t dev;               /* the temp's inode (durable, or KEEP_MODE) */
+	dev_t dev;               /* the temp's inode (O_TMPFILE, or KEEP_MODE) */
 	ino_t ino;
 	const char *path;        /* the caller's path, for errors */
 	const char *base;        /* its last component: the rename target */
@@ -38,7 +38,8 @@ struct osx_atomic_writer {
  * w->base. */
 int osx__atomic_check(struct osx_atomic_writer *w, osx__fail *f);
 /* Everything up to an open, empty temp; nothing is left behind on failure.
- * tmpfile: a durable writer may use O_TMPFILE (else the named temp). */
+ * tmpfile: a durable writer uses O_TMPFILE where the filesystem has it
+ * (else the named temp). */
 int osx__atomic_start(struct osx_atomic_writer *w, int dirfd, const osx_atomic_options *opts,
 		      int tmpfile, osx__fail *f);
 int osx__atomic_write_all(struct osx_atomic_writer *w, const void *data, size_t len,

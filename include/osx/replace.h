@@ -108,13 +108,14 @@ typedef enum osx_atomic_state {
 /*
  * Replace path with exactly data[0..len) atomically.  Every reader, and
  * the filesystem after a crash, sees the old content or the new, never a
- * mix.  The temp file lives in path's directory and is removed on every
- * failure; one a killed writer left behind is removed by the next write to
- * the same target (docs/replace.md).  opts may be NULL (not durable, mode
- * 0666 & ~umask).  Returns 0 or -1; *state (when state is non-NULL) tells
- * what is at the target either way: after a failure UNCHANGED, or REPLACED
- * when only the durable write's directory fsync or the temp's close after
- * the rename failed.  NULL path, or NULL data with len > 0, is EINVAL.
+ * mix.  The temp file lives in path's directory under a name of the
+ * library's (".<name>.<0-7>.osx-tmp") and is removed on every failure; one
+ * a killed writer left behind is removed by the next write to the same
+ * target (docs/replace.md).  opts may be NULL (not durable, mode 0666 &
+ * ~umask).  Returns 0 or -1; *state (when state is non-NULL) tells what is
+ * at the target either way: after a failure UNCHANGED, or REPLACED when
+ * only the durable write's directory fsync failed.  NULL path, or NULL
+ * data with len > 0, is EINVAL.
  * Safety: MT-Safe, AS-Unsafe, blocks (on filesystem I/O; durable: disk flushes).
  */
 OSX_API int osx_atomic_write(const char *path, const void *data, size_t len,
@@ -138,7 +139,9 @@ OSX_API int osx_atomic_writeat(int dirfd, const char *path, const void *data, si
 typedef struct osx_atomic_writer osx_atomic_writer;
 
 /* Begin an atomic replacement of path.  Creates the temp file in path's
- * directory.  Returns the writer (commit or abort it) or NULL.
+ * directory; durable, an unnamed O_TMPFILE inode where the filesystem has
+ * one (named at commit), so that a writer killed while writing leaves
+ * nothing.  Returns the writer (commit or abort it) or NULL.
  * Safety: MT-Safe, AS-Unsafe, blocks (on filesystem I/O).
  */
 OSX_API osx_atomic_writer *osx_atomic_begin(const char *path, const osx_atomic_options *opts,
@@ -165,7 +168,8 @@ OSX_API int osx_atomic_writer_write(osx_atomic_writer *w, const void *data, size
  * writer (durable: fsync the data first, the directory after).  Returns 0
  * or -1, with *state (state may be NULL) as osx_atomic_write sets it: a
  * failure before the rename removes the temp and leaves the target
- * UNCHANGED.
+ * UNCHANGED; after it (the directory fsync, or the close of an O_TMPFILE
+ * temp, which follows the rename) the state is REPLACED.
  * Safety: MT-Unsafe (race:w), AS-Unsafe, blocks (on filesystem I/O; durable: disk flushes).
  */
 OSX_API int osx_atomic_commit(osx_atomic_writer *w, osx_atomic_state *state, osx_error *err)
