@@ -20,9 +20,10 @@
  * (an OFD lock on the directory, at an offset derived from the target's
  * name) from before it creates a temp until after the rename.  A writer
  * finding a slot taken asks whether any other open directory holds that
- * lock; if none does, the temp's writer is gone and the slot is removed
- * and reused.  Where the directory cannot be locked, temps get random
- * names and leftovers stay, as before.
+ * lock; if none does, the slots' files are leftovers and are removed
+ * (sweep_slots() says how without removing a new writer's temp).  Where
+ * the directory cannot be locked, temps get random names and leftovers
+ * stay, as before.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -74,14 +75,15 @@ static int lock_slots(struct osx_atomic_writer *w, osx__fail *f)
 	return 0;
 }
 
-/* Is slot i held by no other open directory, i.e. its temp's writer gone?
- * Our own lock never conflicts with this test.  When in doubt, no. */
-static int slot_abandoned(const struct osx_atomic_writer *w, int i)
+/* Does another open directory hold a lock on the target's slots, i.e. is
+ * another writer of the target alive?  Our own lock never conflicts with
+ * the test.  When in doubt, yes. */
+static int others_alive(const struct osx_atomic_writer *w)
 {
 	struct flock l = {.l_type = F_WRLCK, .l_whence = SEEK_SET,
-			  .l_start = slot_offset(w->base) + i, .l_len = 1};
+			  .l_start = slot_offset(w->base), .l_len = SLOTS};
 
-	return osx__sys_fcntl_lock(w->dirfd, F_OFD_GETLK, &l) == 0 && l.l_type == F_UNLCK;
+	return osx__sys_fcntl_lock(w->dirfd, F_OFD_GETLK, &l) < 0 || l.l_type != F_UNLCK;
 }
 
 /* ".<target, up to 200 bytes>" then the suffix, in w->tmp. */
@@ -175,12 +177,65 @@ static int make_link(struct osx_atomic_writer *w, osx__fail *f)
 	return 0;
 }
 
-/* Give the temp a name with make(): a free slot, a slot whose writer is
- * gone (its leftover removed), else random names. */
+/* The same file: the inode, and its change time, which a reused inode
+ * number does not keep. */
+static int same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/*
+ * Remove the leftovers in the target's slots; called when a slot is taken
+ * and no other writer seemed alive.  "No other writer alive" holds only
+ * for the moment of the test: right after it, a writer may begin and take
+ * a slot that was free then, and removing its temp would let it rename
+ * whatever is at that name next (another writer's unfinished temp) over
+ * the target.  So every slot is looked at before the test and again after
+ * it, and only a file that was there both times, unchanged, is removed:
+ * it was there at the test, when it was nobody's, and nobody else removes
+ * a leftover while this writer's lock makes it look alive.  The first slot
+ * goes last, and stays while a later one could not be removed, so that the
+ * next writer finds it taken and tries again.  Returns whether anything
+ * was removed.
+ */
+static int sweep_slots(struct osx_atomic_writer *w)
+{
+	struct stat seen[SLOTS], now;
+	unsigned there = 0;
+	int i, kept = 0, removed = 0;
+
+	for (i = 0; i < SLOTS; i++) {
+		slot_name(w, i);
+		if (osx__sys_fstatat(w->dirfd, w->tmp, &seen[i], AT_SYMLINK_NOFOLLOW) == 0)
+			there |= 1u << i;
+	}
+	if (!there || others_alive(w))
+		return 0;
+	for (i = SLOTS - 1; i >= 0; i--) {
+		int r;
+
+		if (!(there & 1u << i) || (i == 0 && kept))
+			continue;
+		slot_name(w, i);
+		r = osx__sys_fstatat(w->dirfd, w->tmp, &now, AT_SYMLINK_NOFOLLOW);
+		if (r == 0 && same_file(&seen[i], &now))
+			r = osx__sys_unlinkat(w->dirfd, w->tmp, 0);
+		else if (r == 0)
+			continue; /* a new writer's temp */
+		removed |= r == 0;
+		kept |= r < 0 && r != -ENOENT;
+	}
+	return removed;
+}
+
+/* Give the temp a name with make(): a free slot, else one freed by
+ * removing leftovers (when no other writer of the target is alive), else
+ * random names. */
 static int name_temp(struct osx_atomic_writer *w, int (*make)(struct osx_atomic_writer *, osx__fail *),
 		     osx__fail *f)
 {
-	int i;
+	int i, swept = 0;
 
 	for (i = 0; w->slots && i < SLOTS; i++) {
 		slot_name(w, i);
@@ -189,12 +244,10 @@ static int name_temp(struct osx_atomic_writer *w, int (*make)(struct osx_atomic_
 		if (f->code != EEXIST)
 			return -1;
 		osx__fail_clear(f);
-		if (slot_abandoned(w, i) && osx__sys_unlinkat(w->dirfd, w->tmp, 0) == 0) {
-			if (make(w, f) == 0)
-				return 0;
-			if (f->code != EEXIST)
-				return -1;
-			osx__fail_clear(f);
+		if (!swept) {
+			swept = 1;
+			if (!others_alive(w) && sweep_slots(w))
+				i = -1; /* from the first slot again */
 		}
 	}
 	for (i = 0; i < NAME_TRIES; i++) {

@@ -16,10 +16,21 @@ struct rule {
 
 unsigned long osx__work;
 
+#define MAX_CALLS 4
+
+/* A test's function to run just before the at-th attempt of sys. */
+struct call {
+	unsigned long at;
+	enum osx__sys sys;
+	void (*fn)(void *);
+	void *arg;
+};
+
 static unsigned long counts[OSX__SYS_COUNT];
 static size_t caps[OSX__SYS_COUNT];
 static struct rule rules[MAX_RULES];
 static int nrules;
+static struct call calls[MAX_CALLS];
 
 /*
  * The call sites faults were faked at, open-addressed by address.  Written
@@ -64,6 +75,13 @@ int osx__fault_hit(enum osx__sys sys, const void *site)
 	unsigned long n = __atomic_add_fetch(&counts[sys], 1, __ATOMIC_RELAXED);
 	int i;
 
+	for (i = 0; i < MAX_CALLS; i++)
+		if (calls[i].fn && calls[i].sys == sys && calls[i].at == n) {
+			void (*fn)(void *) = calls[i].fn;
+
+			calls[i].fn = NULL; /* once: fn's own calls come through here too */
+			fn(calls[i].arg);
+		}
 	for (i = 0; i < nrules; i++)
 		if (rules[i].sys == sys && n >= rules[i].first && n <= rules[i].last) {
 			record(site);
@@ -89,7 +107,23 @@ void osx__fault_reset(void)
 {
 	memset(counts, 0, sizeof(counts));
 	memset(caps, 0, sizeof(caps));
+	memset(calls, 0, sizeof(calls));
 	nrules = 0;
+}
+
+int osx__fault_call(enum osx__sys sys, unsigned long nth, void (*fn)(void *), void *arg)
+{
+	int i;
+
+	for (i = 0; i < MAX_CALLS && calls[i].fn; i++)
+		;
+	if (i == MAX_CALLS || nth == 0 || !fn)
+		return -1;
+	calls[i].sys = sys;
+	calls[i].at = counts[sys] + nth;
+	calls[i].fn = fn;
+	calls[i].arg = arg;
+	return 0;
 }
 
 int osx__fault_fail(enum osx__sys sys, unsigned long nth, unsigned long times, int error)

@@ -81,6 +81,11 @@ void osx__fault_reset(void);
  * one) fail with error; times may be OSX__FAULT_ALWAYS.  Up to 16 rules at
  * once; returns -1 when full.  Rules and counts last until the reset. */
 int osx__fault_fail(enum osx__sys sys, unsigned long nth, unsigned long times, int error);
+/* Run fn(arg) once, just before the nth attempt of sys from now (which
+ * then goes on, or fails as a rule says): a test's way to make another
+ * process's or writer's step happen at an exact point of a call sequence.
+ * Up to 4 at once; returns -1 when full.  Reset drops them. */
+int osx__fault_call(enum osx__sys sys, unsigned long nth, void (*fn)(void *), void *arg);
 /* From now on every call of sys transfers at most max bytes (0: no cap;
  * OSX__FAULT_STALL: nothing, so a read sees end of file and a write makes
  * no progress). */

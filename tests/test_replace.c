@@ -1246,6 +1246,185 @@ static void leftover_reclaimed_by_next_write(void **state)
 	assert_only(only_target);
 }
 
+/* Leftovers in several slots (writers killed while another was alive, or
+ * whose temp could not be removed): the next write that finds the first
+ * slot taken removes them all.  The old code removed only the slot it took,
+ * and a leftover in a later slot stayed while the first was free. */
+static void leftovers_in_every_slot_reclaimed(void **state)
+{
+	const char *t = osx_test_path(0, "target");
+	char name[32];
+	int i;
+
+	(void)state;
+	put(t, "old");
+	for (i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), ".target.%d.osx-tmp", i);
+		put(osx_test_path(1, name), "leftover");
+	}
+	put(osx_test_path(1, ".target.7.osx-tmp"), "leftover");
+	assert_int_equal(osx_atomic_write(t, "new", 3, NULL, NULL, NULL), 0);
+	assert_content(t, "new");
+	assert_only(only_target);
+}
+
+/* Three writers of one target, their steps interleaved at exact calls:
+ * B finds A's temp in the first slot; A finishes before B asks whether a
+ * writer is alive, and W begins (taking the freed slot) before B removes
+ * what it took for a leftover.  The old code removed W's live temp, put
+ * its own there, and W's commit renamed B's still empty temp over the
+ * target and returned 0: W's content was lost, and B's went into the
+ * target in place, not atomically.  Whatever the interleaving, the target
+ * must end with the content of the last writer to succeed. */
+struct race {
+	const char *target;
+	osx_atomic_writer *a, *w;
+	int a_rc, w_rc;
+	const char *last_ok; /* the content of the last successful writer */
+	int w_in_place;      /* W's content was at the target when it returned 0 */
+};
+
+static void race_a_commits(void *arg)
+{
+	struct race *r = arg;
+
+	r->a_rc = osx_atomic_commit(r->a, NULL, NULL);
+	if (r->a_rc == 0)
+		r->last_ok = "A-version";
+}
+
+static void race_w_begins(void *arg)
+{
+	struct race *r = arg;
+
+	r->w = osx_atomic_begin(r->target, NULL, NULL);
+	if (r->w && osx_atomic_writer_write(r->w, "W-version", 9, NULL) < 0) {
+		osx_atomic_abort(r->w);
+		r->w = NULL;
+	}
+}
+
+static void race_w_commits(void *arg)
+{
+	struct race *r = arg;
+
+	if (!r->w)
+		return;
+	char buf[16] = "";
+	int fd;
+
+	r->w_rc = osx_atomic_commit(r->w, NULL, NULL);
+	r->w = NULL;
+	if (r->w_rc != 0)
+		return;
+	r->last_ok = "W-version";
+	fd = open(r->target, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_true(read(fd, buf, sizeof(buf) - 1) >= 0);
+	close(fd);
+	r->w_in_place = !strcmp(buf, "W-version");
+}
+
+static void reclaim_race_with_live_writers(void **state)
+{
+	struct race r = {osx_test_path(0, "target"), NULL, NULL, -1, -1, "old", 0};
+	int b_rc;
+
+	(void)state;
+	put(r.target, "old");
+	r.a = osx_atomic_begin(r.target, NULL, NULL);
+	assert_non_null(r.a);
+	assert_int_equal(osx_atomic_writer_write(r.a, "A-version", 9, NULL), 0);
+	osx__fault_reset();
+	/* B's calls: fcntl 1 its lock, 2 the test for live writers; its
+	 * unlinkat 1 the removal of the leftover; its write after W's. */
+	assert_int_equal(osx__fault_call(OSX__SYS_fcntl, 2, race_a_commits, &r), 0);
+	assert_int_equal(osx__fault_call(OSX__SYS_unlinkat, 1, race_w_begins, &r), 0);
+	assert_int_equal(osx__fault_call(OSX__SYS_write, 2, race_w_commits, &r), 0);
+	b_rc = osx_atomic_write(r.target, "B-version", 9, NULL, NULL, NULL);
+	if (b_rc == 0)
+		r.last_ok = "B-version";
+	race_w_commits(&r); /* W, if its commit was not reached */
+	osx__fault_reset();
+	assert_int_equal(r.a_rc, 0);
+	assert_true(r.w_rc != 0 || r.w_in_place);
+	assert_content(r.target, r.last_ok);
+	assert_only(only_target);
+}
+
+static void race_leftover_goes_w_begins(void *arg)
+{
+	struct race *r = arg;
+
+	assert_int_equal(unlink(osx_test_path(1, ".target.0.osx-tmp")), 0);
+	race_w_begins(r);
+}
+
+/* The removal of leftovers looks at each slot before and after its test
+ * for live writers, and removes only a file there both times: here the
+ * leftover goes (someone's rm) and W begins, taking its slot, after the
+ * test.  W's temp must survive, and W's commit (during B's write) must put
+ * W's content in place. */
+static void sweep_skips_a_new_writers_temp(void **state)
+{
+	struct race r = {osx_test_path(0, "target"), NULL, NULL, 0, -1, "old", 0};
+	int b_rc;
+
+	(void)state;
+	put(r.target, "old");
+	put(osx_test_path(1, ".target.0.osx-tmp"), "leftover");
+	osx__fault_reset();
+	/* B's fstatat: 1-8 the first look at each slot, 9 the second at the
+	 * only one taken; its write after W's. */
+	assert_int_equal(osx__fault_call(OSX__SYS_fstatat, 9, race_leftover_goes_w_begins, &r),
+			 0);
+	assert_int_equal(osx__fault_call(OSX__SYS_write, 2, race_w_commits, &r), 0);
+	b_rc = osx_atomic_write(r.target, "B-version", 9, NULL, NULL, NULL);
+	osx__fault_reset();
+	/* W committed during B's write, with its own content, and B after it */
+	assert_int_equal(r.w_rc, 0);
+	assert_true(r.w_in_place);
+	assert_int_equal(b_rc, 0);
+	assert_content(r.target, "B-version");
+	assert_only(only_target);
+}
+
+/* Every step of the removal of leftovers may fail: the write goes on in
+ * another slot, the leftover stays (never a file that was not looked at
+ * twice), and a later write removes it. */
+static void sweep_steps_fail(void **state)
+{
+	static const struct {
+		enum osx__sys sys;
+		unsigned long nth;
+	} steps[] = {
+		{OSX__SYS_fstatat, 1},  /* the first look at slot 0 */
+		{OSX__SYS_fcntl, 3},    /* the test for live writers between the looks */
+		{OSX__SYS_fstatat, 9},  /* the second look at slot 0 */
+		{OSX__SYS_fstatat, 9},  /* with slot 1 taken too: the second look at it
+					 * (the last slot first), so slot 0 stays */
+	};
+	const char *t = osx_test_path(0, "target");
+	size_t k;
+
+	(void)state;
+	put(t, "old");
+	for (k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
+		put(osx_test_path(1, ".target.0.osx-tmp"), "leftover");
+		if (k == 3)
+			put(osx_test_path(1, ".target.1.osx-tmp"), "leftover");
+		osx__fault_reset();
+		osx__fault_fail(steps[k].sys, steps[k].nth, 1, EIO);
+		assert_int_equal(osx_atomic_write(t, "one", 3, NULL, NULL, NULL), 0);
+		assert_content(t, "one");
+		assert_int_equal(count_named(".target.0.osx-tmp"), 1);
+		osx__fault_reset();
+		assert_int_equal(osx_atomic_write(t, "two", 3, NULL, NULL, NULL), 0);
+		assert_content(t, "two");
+		assert_only(only_target);
+	}
+}
+
 /* Reclaiming is best effort: when the lock test or the removal of the
  * leftover fails, the write takes the next slot and the leftover stays
  * for a later write. */
@@ -2101,6 +2280,10 @@ int main(void)
 		OSX_TEST(keep_mode_setid_not_from_hard_link),
 		OSX_TEST(getrandom_without_insecure),
 		OSX_TEST(leftover_reclaimed_by_next_write),
+		OSX_TEST(leftovers_in_every_slot_reclaimed),
+		OSX_TEST(reclaim_race_with_live_writers),
+		OSX_TEST(sweep_skips_a_new_writers_temp),
+		OSX_TEST(sweep_steps_fail),
 		OSX_TEST(leftover_reclaim_fails),
 		OSX_TEST(atomic_state_reported),
 		OSX_TEST(batch_commits_all),

@@ -109,9 +109,10 @@ typedef enum osx_atomic_state {
  * Replace path with exactly data[0..len) atomically.  Every reader, and
  * the filesystem after a crash, sees the old content or the new, never a
  * mix.  The temp file lives in path's directory under a name of the
- * library's (".<name>.<0-7>.osx-tmp") and is removed on every failure; one
- * a killed writer left behind is removed by the next write to the same
- * target (docs/replace.md).  opts may be NULL (not durable, mode 0666 &
+ * library's (".<name>.<0-7>.osx-tmp") and is removed on every failure;
+ * those killed writers left behind are removed by the next write to the
+ * same target that finds one while no other writer of it is alive
+ * (docs/replace.md).  opts may be NULL (not durable, mode 0666 &
  * ~umask).  Returns 0 or -1; *state (when state is non-NULL) tells what is
  * at the target either way: after a failure UNCHANGED, or REPLACED when
  * only the durable write's directory fsync failed.  NULL path, or NULL

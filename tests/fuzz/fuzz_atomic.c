@@ -9,9 +9,9 @@
  * A missing writer is begun before a write.  After every commit or abort:
  * the target holds exactly one whole version (the last committed one, or
  * the new one when the failure came after the rename), no temp file is
- * left in the directory (but the temp of a writer whose cleanup unlinkat
- * was failed, which the next write must reclaim), and a failure leaves
- * errno == err.code.
+ * left in the directory (but the temps of writers whose cleanup unlinkat
+ * was failed, which the next write must reclaim, all of them), and a
+ * failure leaves errno == err.code.
  */
 #include <assert.h>
 #include <dirent.h>
@@ -44,8 +44,16 @@ static size_t read_target(char *buf, size_t cap)
 	return (size_t)n;
 }
 
-/* Nothing but the target; with leftover_ok also the temp of a writer
- * whose cleanup unlinkat failed (the next write reclaims it). */
+/* A slot temp's name, ".t.<0-7>.osx-tmp". */
+static int slot_temp(const char *name)
+{
+	return !strncmp(name, ".t.", 3) && name[3] >= '0' && name[3] <= '7' &&
+	       !strcmp(name + 4, ".osx-tmp");
+}
+
+/* Nothing but the target; with leftover_ok also the temps of writers
+ * whose cleanup unlinkat failed, in any slot (the next write reclaims
+ * them). */
 static void assert_only_target(int leftover_ok)
 {
 	DIR *d = opendir(dir);
@@ -54,8 +62,7 @@ static void assert_only_target(int leftover_ok)
 	assert(d);
 	while ((e = readdir(d)))
 		assert(!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
-		       !strcmp(e->d_name, "t") ||
-		       (leftover_ok && !strcmp(e->d_name, ".t.0.osx-tmp")));
+		       !strcmp(e->d_name, "t") || (leftover_ok && slot_temp(e->d_name)));
 	closedir(d);
 }
 
